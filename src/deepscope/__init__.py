@@ -1,0 +1,22 @@
+"""deepscope: see inside neural networks and debug their training.
+
+Write side: :func:`init` returns a :class:`Run`; ``run.log(...)``, ``run.finish()``.
+Read side: :func:`open` returns a :class:`~deepscope.query.reader.Reader`.
+"""
+
+from ._api import current_run, finish, init, log, log_histogram, log_image, log_text
+from ._open import open
+from ._version import __version__
+from .errors import (CorruptLogdirError, DeepscopeError, LogdirError, NotFoundError,
+                     RunStateError, SchemaVersionError)
+from .query.reader import (MediaItem, Reader, RunInfo, ScalarSeries, SeriesInfo, SummaryPoint,
+                           TextPoint)
+from .records import TensorSummary
+from .run import Run
+
+__all__ = [
+    "CorruptLogdirError", "DeepscopeError", "LogdirError", "MediaItem", "NotFoundError",
+    "Reader", "Run", "RunInfo", "RunStateError", "ScalarSeries", "SchemaVersionError",
+    "SeriesInfo", "SummaryPoint", "TensorSummary", "TextPoint", "__version__", "current_run",
+    "finish", "init", "log", "log_histogram", "log_image", "log_text", "open",
+]

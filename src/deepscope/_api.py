@@ -1,0 +1,139 @@
+"""The module-level API: ``deepscope.init``, ``deepscope.log`` and friends, over :class:`Run`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from ._names import random_run_name
+from ._sysinfo import collect_system_info
+from ._values import check_name
+from .errors import NotFoundError, RunStateError
+from .records import RunMeta
+from .run import Run, RunState
+from .store.config import normalize_config
+from .store.sqlite import SqliteStore
+from .store.writer import Writer, WriterSettings
+
+DEFAULT_LOGDIR = "deepscope-logs"
+LOGDIR_ENV = "DEEPSCOPE_LOGDIR"  # overrides the default logdir when init() gets none
+DEFAULT_PROJECT = "default"
+_RUN_ID_BYTES = 4  # 8 hex characters
+
+# The only module-level mutable state: the run that deepscope.log() and friends write to.
+_current: ContextVar[Run | None] = ContextVar("deepscope_current_run", default=None)
+
+
+def init(project: str | None = None, name: str | None = None, *,
+         config: Mapping[str, Any] | None = None, tags: Iterable[str] = (), notes: str = "",
+         logdir: str | os.PathLike[str] | None = None, id: str | None = None,
+         resume: Literal["allow", "must"] | None = None,
+         writer_settings: WriterSettings | None = None, exit_hooks: bool = True,
+         environ: Mapping[str, str] | None = None) -> Run:
+    """Start (or resume) a run and make it the current run.
+
+    Args:
+        project: Groups runs; defaults to ``"default"``.
+        name: Human-readable name; a random one (``brisk-otter-3f2a``) when omitted.
+        config: Hyperparameters; nested dicts are flattened to ``a.b`` keys for filtering.
+        tags: Labels for filtering.
+        notes: Free text.
+        logdir: Where runs are stored; ``$DEEPSCOPE_LOGDIR`` or ``./deepscope-logs`` by default.
+        id: The run id; random when omitted.
+        resume: ``"allow"`` appends to the run ``id`` if it exists (else creates it); ``"must"``
+            requires it to exist. Without ``resume`` an existing ``id`` is an error.
+        writer_settings: Flush interval and memory bounds of the background writer.
+        exit_hooks: Finish the run at interpreter exit and on SIGTERM, recording crashes.
+        environ: Environment to read ``DEEPSCOPE_LOGDIR`` from (``os.environ`` by default).
+
+    Raises:
+        LogdirError: the logdir cannot be created or written (the message has the path and why).
+
+    Examples:
+        >>> run = deepscope.init(project="digits", config={"lr": 3e-4})
+        >>> run.log({"train/loss": 0.5}, step=0)
+        >>> run.finish()
+    """
+    env = os.environ if environ is None else environ
+    store = SqliteStore(Path(logdir if logdir is not None else env.get(LOGDIR_ENV,
+                                                                       DEFAULT_LOGDIR)))
+    project = check_name(project or DEFAULT_PROJECT, what="project")
+    cfg = normalize_config(dict(config or {}))
+    tag_tuple = tuple(check_name(t, what="tag") for t in tags)
+    now = time.time()
+    last_step: int | None = None
+    if id is not None and store.run_exists(check_name(id, what="run id")):
+        if resume is None:
+            raise RunStateError(f"A run with id {id!r} already exists in {str(store.logdir)!r}. "
+                                f"Pass resume='allow' to append to it, or omit id= for a new run.")
+        state = store.resume_run(id, now=now)
+        last_step = state.last_step
+        if cfg:
+            store.update_config(id, {**state.config, **cfg})
+        cfg = {**state.config, **cfg}
+        meta = RunMeta(id, name or id, project, cfg, tag_tuple, notes, {}, now)
+    else:
+        if resume == "must":
+            raise NotFoundError(f"No run with id {id!r} to resume in {str(store.logdir)!r}.")
+        run_id = id or _new_id(store)
+        meta = RunMeta(run_id, check_name(name) if name else random_run_name(run_id), project,
+                       cfg, tag_tuple, notes, collect_system_info(), now)
+        store.create_run(meta)
+    writer = Writer(store, meta.id, settings=writer_settings)
+    writer.start()
+    run = Run(meta, store=store, writer=writer, last_step=last_step,
+              install_exit_hooks=exit_hooks)
+    _current.set(run)
+    return run
+
+
+def _new_id(store: SqliteStore) -> str:
+    while True:
+        run_id = secrets.token_hex(_RUN_ID_BYTES)
+        if not store.run_exists(run_id):
+            return run_id
+
+
+def current_run() -> Run | None:
+    """The active run that module-level ``deepscope.log`` writes to, or None."""
+    run = _current.get()
+    return run if run is not None and run.state is RunState.ACTIVE else None
+
+
+def _require(fn: str) -> Run:
+    run = current_run()
+    if run is None:
+        raise RunStateError(f"Call deepscope.init() before deepscope.{fn}().")
+    return run
+
+
+def log(data: Mapping[str, Any], step: int | None = None) -> None:
+    """Log scalars to the current run (see :meth:`Run.log`)."""
+    _require("log").log(data, step)
+
+
+def log_histogram(name: str, values: Any, *, step: int | None = None, bins: int = 64) -> None:
+    """Log a histogram to the current run (see :meth:`Run.log_histogram`)."""
+    _require("log_histogram").log_histogram(name, values, step=step, bins=bins)
+
+
+def log_text(name: str, text: str, *, step: int | None = None) -> None:
+    """Log text to the current run (see :meth:`Run.log_text`)."""
+    _require("log_text").log_text(name, text, step=step)
+
+
+def log_image(name: str, image: Any, *, step: int | None = None) -> None:
+    """Log an image to the current run (see :meth:`Run.log_image`)."""
+    _require("log_image").log_image(name, image, step=step)
+
+
+def finish() -> None:
+    """Finish the current run, if any (safe to call twice)."""
+    run = _current.get()
+    if run is not None:
+        run.finish()

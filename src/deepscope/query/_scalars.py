@@ -1,0 +1,110 @@
+"""Reading scalar chunks: exact reads and downsampled reads that use chunk aggregates."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..store.chunks import decode_floats, decode_ints
+from . import downsample
+from .reader import ScalarSeries
+
+_US = 1e-6  # wall times are stored in microseconds
+
+_CHUNK_META = ("SELECT id, first_step, last_step, count, nan_count, min_value, min_step, min_wall,"
+               " max_value, max_step, max_wall, last_value, last_step, last_wall FROM scalar_chunks"
+               " WHERE series_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step, id")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+@dataclass(frozen=True)
+class _Points:
+    steps: np.ndarray
+    values: np.ndarray
+    walls: np.ndarray
+
+    @staticmethod
+    def concat(parts: list[_Points]) -> _Points:
+        if not parts:
+            return _Points(np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.int64))
+        p = _Points(np.concatenate([x.steps for x in parts]),
+                    np.concatenate([x.values for x in parts]),
+                    np.concatenate([x.walls for x in parts]))
+        if len(p.steps) > 1 and np.any(p.steps[1:] < p.steps[:-1]):
+            order = np.argsort(p.steps, kind="stable")
+            p = _Points(p.steps[order], p.values[order], p.walls[order])
+        return p
+
+    def take(self, idx: np.ndarray) -> _Points:
+        return _Points(self.steps[idx], self.values[idx], self.walls[idx])
+
+
+def read_scalars(conn: sqlite3.Connection, series_id: int, *, run_id: str, name: str,
+                 start: int | None, end: int | None, max_points: int | None) -> ScalarSeries:
+    """Read one scalar series from its chunks (see the Reader contract for the semantics)."""
+    lo = _INT64_MIN if start is None else start
+    hi = _INT64_MAX if end is None else end
+    meta = conn.execute(_CHUNK_META, (series_id, lo, hi)).fetchall()
+    whole = [m for m in meta if m[1] >= lo and m[2] <= hi]
+    upper = sum(m[3] for m in meta)
+    if max_points is None or upper <= max_points:
+        pts = _in_range(_decode(conn, [m[0] for m in meta], [m[3] for m in meta]), lo, hi)
+        return _series(run_id, name, pts, downsampled=False, total=len(pts.steps))
+    first = min(m[1] for m in meta) if start is None else lo
+    last = max(m[2] for m in meta) if end is None else hi
+    buckets = downsample.bucket_count(max_points)
+    cheap, costly = _split_by_bucket(meta, whole, first, last, buckets)
+    decoded = _in_range(_decode(conn, [m[0] for m in costly], [m[3] for m in costly]), lo, hi)
+    pts = _Points.concat([decoded, *cheap])
+    costly_ids = {m[0] for m in costly}
+    total = len(decoded.steps) + sum(m[3] for m in meta if m[0] not in costly_ids)
+    keep = downsample.select(pts.steps, pts.values, start=first, end=last, buckets=buckets)
+    return _series(run_id, name, pts.take(keep), downsampled=True, total=total)
+
+
+def _split_by_bucket(meta: list[tuple], whole: list[tuple], first: int, last: int,
+                     buckets: int) -> tuple[list[_Points], list[tuple]]:
+    """Chunks inside one bucket and free of NaN stand in by their aggregates; others decode."""
+    whole_ids = {m[0] for m in whole}
+    cheap: list[_Points] = []
+    costly: list[tuple] = []
+    for m in meta:
+        b = downsample.bucket_of(np.array([m[1], m[2]], np.int64), first, last, buckets)
+        if m[0] in whole_ids and b[0] == b[1] and m[4] == 0:
+            steps = np.array([m[6], m[9], m[12]], np.int64)
+            _, first_of = np.unique(steps, return_index=True)  # min, max, last may coincide
+            cheap.append(_Points(steps, np.array([m[5], m[8], m[11]], np.float64),
+                                 np.array([m[7], m[10], m[13]], np.int64)).take(first_of))
+        else:
+            costly.append(m)
+    return cheap, costly
+
+
+def _decode(conn: sqlite3.Connection, ids: list[int], counts: list[int]) -> _Points:
+    if not ids:
+        return _Points.concat([])
+    parts: dict[int, _Points] = {}
+    for batch in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+        chunk_ids = ids[batch:batch + 500]
+        marks = ",".join("?" * len(chunk_ids))
+        rows = conn.execute(f"SELECT id, count, steps, vals, walls FROM scalar_chunks WHERE id IN"
+                            f" ({marks})", chunk_ids).fetchall()
+        for cid, count, steps, vals, walls in rows:
+            parts[cid] = _Points(decode_ints(steps, count), decode_floats(vals, count),
+                                 decode_ints(walls, count))
+    return _Points.concat([parts[i] for i in ids if i in parts])
+
+
+def _in_range(p: _Points, lo: int, hi: int) -> _Points:
+    if len(p.steps) == 0 or (p.steps[0] >= lo and p.steps[-1] <= hi):
+        return p
+    i = int(np.searchsorted(p.steps, lo, side="left"))
+    j = int(np.searchsorted(p.steps, hi, side="right"))
+    return _Points(p.steps[i:j], p.values[i:j], p.walls[i:j])
+
+
+def _series(run_id: str, name: str, p: _Points, *, downsampled: bool, total: int) -> ScalarSeries:
+    return ScalarSeries(run_id=run_id, name=name, steps=p.steps, values=p.values,
+                        wall_times=p.walls * _US, downsampled=downsampled, total=total)

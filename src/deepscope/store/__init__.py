@@ -1,0 +1,1 @@
+"""Write side: the on-disk schema, columnar scalar chunks, the SQLite store and the writer thread."""

@@ -1,0 +1,1 @@
+"""Pure conversions from big values (arrays, tensors, images) to the small records we store."""

@@ -1,0 +1,56 @@
+"""Reference summarizer: a numpy array -> :class:`~deepscope.records.TensorSummary`.
+
+The device summarizers (PyTorch, Keras) must agree with this one; their tests compare to it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..records import TensorSummary
+
+DEFAULT_BINS = 64  # histogram bins per summary: a ridgeline stays readable, a blob stays ~1 KB
+
+
+def summarize_array(values: Any, *, bins: int = DEFAULT_BINS) -> TensorSummary:
+    """Summarize any array-like of numbers.
+
+    Args:
+        values: A numpy array, list, or anything ``np.asarray`` accepts.
+        bins: Number of equal-width histogram bins spanning the finite values.
+
+    Raises:
+        TypeError: the values are not numeric.
+        ValueError: ``bins`` is not a positive integer.
+    """
+    if not isinstance(bins, int) or bins < 1:
+        raise ValueError(f"bins must be a positive integer, got {bins!r}")
+    a = np.asarray(values)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"expected numeric values, got an array of dtype {a.dtype}")
+    a = a.astype(np.float64, copy=False).ravel()
+    nan = np.isnan(a)
+    pinf = np.isposinf(a)
+    ninf = np.isneginf(a)
+    finite = a[~(nan | pinf | ninf)]
+    base = dict(count=int(a.size), nan_count=int(nan.sum()), pos_inf_count=int(pinf.sum()),
+                neg_inf_count=int(ninf.sum()), zero_count=int((a == 0).sum()))
+    if finite.size == 0:
+        return TensorSummary(**base, min=math.nan, max=math.nan, mean=math.nan, std=math.nan,
+                             norm=0.0)
+    lo, hi = float(finite.min()), float(finite.max())
+    counts, edges = np.histogram(finite, bins=bins, range=_range(lo, hi))
+    return TensorSummary(
+        **base, min=lo, max=hi, mean=float(finite.mean()), std=float(finite.std()),
+        norm=float(np.sqrt(np.dot(finite, finite))),
+        bin_edges=tuple(edges.tolist()), bin_counts=tuple(int(c) for c in counts))
+
+
+def _range(lo: float, hi: float) -> tuple[float, float]:
+    if lo == hi:  # a constant tensor still gets a visible bin around its value
+        pad = abs(lo) * 1e-3 or 1e-3
+        return lo - pad, hi + pad
+    return lo, hi

@@ -14,6 +14,7 @@ from ._names import random_run_name
 from ._sysinfo import collect_system_info
 from ._values import check_name
 from .errors import NotFoundError, RunStateError
+from .query.sqlite import SqliteReader
 from .records import RunMeta
 from .run import Run, RunState
 from .store.config import normalize_config
@@ -73,10 +74,18 @@ def init(project: str | None = None, name: str | None = None, *,
                                 f"Pass resume='allow' to append to it, or omit id= for a new run.")
         state = store.resume_run(id, now=now)
         last_step = state.last_step
+        with SqliteReader(store.logdir) as reader:  # the run keeps its name, project, tags, notes
+            prev = reader.get_run(id)
         if cfg:
             store.update_config(id, {**state.config, **cfg})
         cfg = {**state.config, **cfg}
-        meta = RunMeta(id, name or id, project, cfg, tag_tuple, notes, {}, now)
+        tag_tuple = tuple(dict.fromkeys((*prev.tags, *tag_tuple)))
+        if tag_tuple != prev.tags:
+            store.update_tags(id, tag_tuple)
+        if notes:
+            store.update_notes(id, notes)
+        meta = RunMeta(id, name or prev.name, prev.project, cfg, tag_tuple, notes or prev.notes,
+                       prev.system, now)
     else:
         if resume == "must":
             raise NotFoundError(f"No run with id {id!r} to resume in {str(store.logdir)!r}.")

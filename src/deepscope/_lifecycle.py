@@ -35,9 +35,11 @@ class ExitHooks:
         self._prev_excepthook: Callable[..., Any] | None = None
         self._prev_sigterm: Any = None
         self._installed = False
+        self._pid = os.getpid()
 
     def install(self) -> None:
         """Register the atexit, excepthook and (from the main thread) SIGTERM handlers."""
+        self._pid = os.getpid()  # a fork()ed child inherits the hooks; they must not fire there
         atexit.register(self._at_exit)
         self._prev_excepthook = sys.excepthook
         sys.excepthook = self._excepthook
@@ -68,10 +70,13 @@ class ExitHooks:
         (self._prev_excepthook or sys.__excepthook__)(kind, exc, tb)
 
     def _at_exit(self) -> None:
+        if os.getpid() != self._pid:  # a forked child exiting: the run belongs to the parent
+            return
         status, reason = self._exit_status or ("finished", None)
         self._finish(status, reason)
 
     def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
-        self._finish("killed", "SIGTERM")
+        if os.getpid() == self._pid:
+            self._finish("killed", "SIGTERM")
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)

@@ -45,8 +45,8 @@ def to_scalar(name: str, value: Any) -> float:
     if isinstance(value, (bool, numbers.Real)):
         return _float(name, value)
     size = getattr(value, "size", None)
-    size = size() if callable(size) and hasattr(value, "numel") else size  # torch: size()
-    if hasattr(value, "item") and (getattr(value, "ndim", None) == 0 or size in (1, (1,))):
+    size = value.numel() if callable(size) and hasattr(value, "numel") else size  # torch
+    if hasattr(value, "item") and (getattr(value, "ndim", None) == 0 or size == 1):
         item = value.item()
         if isinstance(item, (bool, numbers.Real)):
             return _float(name, item)
@@ -55,13 +55,15 @@ def to_scalar(name: str, value: Any) -> float:
         raise TypeError(f"deepscope: cannot log {name!r}: expected a scalar, got a "
                         f"{type(value).__name__} of shape {tuple(shape)}. Use log_histogram() "
                         f"for arrays and tensors.")
+    hint = " Use log_histogram() for lists." if isinstance(value, (list, tuple)) else ""
     raise TypeError(f"deepscope: cannot log {name!r}: expected a number (int, float, 0-d tensor "
-                    f"or array), got {type(value).__name__}.")
+                    f"or array), got {type(value).__name__}.{hint}")
 
 
 def _float(name: str, value: Any) -> float:
     try:
         return float(value)
     except (OverflowError, ValueError) as exc:
-        raise ValueError(f"deepscope: cannot log {name!r}: {value!r} does not fit a float64 "
+        shown = f"an int of {value.bit_length()} bits" if isinstance(value, int) else repr(value)
+        raise ValueError(f"deepscope: cannot log {name!r}: {shown} does not fit a float64 "
                          f"({exc})") from exc

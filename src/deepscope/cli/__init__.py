@@ -1,0 +1,1 @@
+"""The ``deepscope`` command line: one small module per command group."""

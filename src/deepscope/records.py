@@ -123,3 +123,33 @@ class RunMeta:
     notes: str
     system: dict[str, object]
     started_at: float
+
+
+Severity = Literal["info", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something wrong (or suspicious) about a run, with its evidence and a suggested fix.
+
+    Attributes:
+        detector: Stable dotted id of what found it, e.g. ``grad.exploding``.
+        category: The family, e.g. ``nonfinite`` or ``exploding_gradients``.
+        severity: ``info``, ``warning`` or ``error``.
+        step_start: First step concerned (None when not tied to steps).
+        step_end: Last step concerned.
+        message: What is wrong, in one sentence.
+        layer: The module path concerned, if any.
+        evidence: Series names, steps and values that show it.
+        suggestion: What to do about it.
+    """
+
+    detector: str
+    category: str
+    severity: Severity
+    step_start: int | None
+    step_end: int | None
+    message: str
+    layer: str | None = None
+    evidence: dict[str, object] = field(default_factory=dict)
+    suggestion: str = ""

@@ -12,8 +12,9 @@ from types import TracebackType
 from typing import Any
 
 from ._lifecycle import ExitHooks
-from ._values import check_name, check_step, to_scalar
-from .records import MediaRecord, RunMeta, RunStatus, SummaryRecord, TensorSummary, TextRecord
+from ._values import _INT64_MAX, _INT64_MIN, check_name, check_step, to_scalar
+from .records import (Finding, MediaRecord, RunMeta, RunStatus, SummaryRecord, TensorSummary,
+                      TextRecord)
 from .store.config import normalize_config
 from .store.sqlite import SqliteStore
 from .store.writer import Writer
@@ -96,7 +97,7 @@ class Run:
             self._known_names.add(names)
         if step is None:
             step = self._step + 1
-        elif type(step) is not int:
+        elif type(step) is not int or not _INT64_MIN <= step <= _INT64_MAX:
             step = check_step(step)
         self._step = step
         if values:
@@ -156,6 +157,22 @@ class Run:
         img = encode_image(image)
         self._writer.add_other(MediaRecord(name, self._current_step(step), self._clock(),
                                            img.sha256, img.mime, img.width, img.height, img.data))
+
+    def log_finding(self, finding: Finding) -> None:
+        """Record a :class:`Finding` (from a detector or a capture sentinel) in the run."""
+        if not isinstance(finding, Finding):
+            raise TypeError(f"deepscope: log_finding expects a Finding, got "
+                            f"{type(finding).__name__}")
+        if self._state is not RunState.ACTIVE:
+            return self._warn_finished()
+        self._writer.add_other(finding)
+
+    def log_model(self, tree: Mapping[str, Any], *, name: str = "model") -> None:
+        """Record a model's structure (a module tree, as ``run.watch`` builds it)."""
+        if self._state is not RunState.ACTIVE:
+            return self._warn_finished()
+        self._store.write_model(self.id, check_name(name, what="model name"), dict(tree),
+                                now=self._clock())
 
     def _current_step(self, step: int | None) -> int:
         if step is None:

@@ -32,7 +32,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ..records import RunStatus, SeriesKind, TensorSummary
+from ..records import Finding, RunStatus, SeriesKind, TensorSummary
 
 STALE_AFTER_S = 30.0  # a "running" run silent this long is reported crashed
 Filter = tuple[str, str, "float | str | None"]  # (config key, operator, value)
@@ -188,6 +188,14 @@ class Reader(Protocol):
 
     def read_media_bytes(self, sha256: str) -> bytes:
         """The content of a media item by its hash (NotFoundError if absent or malformed)."""
+        ...
+
+    def read_model(self, run_id: str) -> dict[str, object] | None:
+        """The module tree recorded by ``run.watch`` (the latest one), or None."""
+        ...
+
+    def list_findings(self, run_id: str) -> list[Finding]:
+        """The run's findings, ordered by first step (findings without a step first)."""
         ...
 
     def close(self) -> None:

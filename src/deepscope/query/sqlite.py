@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from ..errors import NotFoundError
-from ..records import RunStatus, SeriesKind
+from ..records import Finding, RunStatus, SeriesKind
 from ..store._summary_codec import decode_summary
 from ..store.connection import ProcessLocal, corruption_error
 from ..store.schema import MEDIA_DIRNAME, db_path
@@ -208,6 +208,22 @@ class SqliteReader:
         rows = self._range_rows("media", "sha256, mime, width, height, size", run_id, name,
                                 "image", start, end)
         return [MediaItem(*r) for r in rows]
+
+    @_reports_corruption
+    def read_model(self, run_id: str) -> dict[str, object] | None:
+        """The module tree recorded by ``run.watch`` (the latest one), or None."""
+        row = self._conn().execute("SELECT tree FROM models WHERE run_id = ? ORDER BY"
+                                   " created_at DESC LIMIT 1", (run_id,)).fetchone()
+        return None if row is None else cast(dict[str, object], json.loads(row[0]))
+
+    @_reports_corruption
+    def list_findings(self, run_id: str) -> list[Finding]:
+        """The run's findings, ordered by first step (findings without a step first)."""
+        rows = self._conn().execute(
+            "SELECT detector, category, severity, step_start, step_end, message, layer, evidence,"
+            " suggestion FROM findings WHERE run_id = ? ORDER BY step_start IS NOT NULL,"
+            " step_start, id", (run_id,)).fetchall()
+        return [Finding(*r[:7], evidence=json.loads(r[7]), suggestion=r[8]) for r in rows]
 
     def read_media_bytes(self, sha256: str) -> bytes:
         """The content of a media item, by its SHA-256."""

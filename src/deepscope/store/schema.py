@@ -16,7 +16,7 @@ from ..errors import SchemaVersionError
 
 DB_FILENAME = "deepscope.db"
 MEDIA_DIRNAME = "media"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 60_000  # how long SQLite itself waits on a lock before our retry loop takes over
 
 _SCHEMA_V1 = """
@@ -102,9 +102,35 @@ CREATE TABLE media (
 CREATE INDEX media_series ON media(series_id, step);
 """
 
+_SCHEMA_V2 = """
+CREATE TABLE models (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    name TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    tree TEXT NOT NULL,
+    PRIMARY KEY (run_id, name)
+);
+CREATE TABLE findings (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    detector TEXT NOT NULL,
+    category TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    step_start INTEGER,
+    step_end INTEGER,
+    message TEXT NOT NULL,
+    layer TEXT,
+    evidence TEXT NOT NULL DEFAULT '{}',
+    suggestion TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL
+);
+CREATE INDEX findings_run ON findings(run_id, step_start);
+"""
+
 # version reached -> function taking the connection from (version - 1) to version
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: lambda conn: _run_script(conn, _SCHEMA_V1),
+    2: lambda conn: _run_script(conn, _SCHEMA_V2),  # model structure and findings
 }
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LogdirError, NotFoundError
-from ..records import MediaRecord, RunMeta, RunStatus, SeriesKind, SummaryRecord, TextRecord
+from ..records import (Finding, MediaRecord, RunMeta, RunStatus, SeriesKind, SummaryRecord,
+                       TextRecord)
 from ._summary_codec import encode_summary
 from .chunks import EncodedChunk
 from .config import flatten_config
@@ -124,6 +125,11 @@ class SqliteStore:
         self._tx([("UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ?, exit_reason = ?"
                    " WHERE id = ?", (status, ended, now, reason, run_id))])
 
+    def write_model(self, run_id: str, name: str, tree: dict[str, object], *, now: float) -> None:
+        """Record (or replace) the structure of a model the run watches."""
+        self._tx([("INSERT OR REPLACE INTO models (run_id, name, created_at, tree) VALUES"
+                   " (?, ?, ?, ?)", (run_id, name, now, _json(tree)))])
+
     def series_id(self, run_id: str, name: str, kind: SeriesKind) -> int:
         """The id of a series, created on first use."""
         conn = self._db.get()
@@ -139,6 +145,7 @@ class SqliteStore:
               summaries: Sequence[tuple[int, SummaryRecord]] = (),
               texts: Sequence[tuple[int, TextRecord]] = (),
               media: Sequence[tuple[int, MediaRecord]] = (),
+              findings: Sequence[tuple[float, Finding]] = (),
               heartbeat: float | None = None) -> list[int]:
         """Write one batch in one transaction; returns the row id of every chunk, in order.
 
@@ -165,6 +172,13 @@ class SqliteStore:
                     " size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [(sid, r.step, r.wall_time, r.sha256, r.mime, r.width, r.height, len(r.data))
                      for sid, r in media])
+                conn.executemany(
+                    "INSERT INTO findings (run_id, detector, category, severity, step_start,"
+                    " step_end, message, layer, evidence, suggestion, created_at) VALUES"
+                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(run_id, f.detector, f.category, f.severity, f.step_start, f.step_end,
+                      f.message, f.layer, _json(f.evidence), f.suggestion, t)
+                     for t, f in findings])
                 if heartbeat is not None:
                     conn.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?",
                                  (heartbeat, run_id))

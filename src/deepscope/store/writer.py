@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import LogdirError
-from ..records import MediaRecord, SeriesKind, SummaryRecord, TextRecord
+from ..records import Finding, MediaRecord, SeriesKind, SummaryRecord, TextRecord
 from .chunks import CHUNK_POINTS, Float64Array, Int64Array, encode_chunk
 from .sqlite import ChunkWrite, SqliteStore
 
@@ -41,7 +41,18 @@ MAX_PENDING_BYTES = 256 * 2**20  # back-pressure bound for queued media and text
 HEARTBEAT_INTERVAL_S = 5.0  # the run's heartbeat is refreshed at least this often
 
 Row = tuple[int, float, tuple[str, ...], list[float]]
-OtherRecord = SummaryRecord | TextRecord | MediaRecord
+OtherRecord = SummaryRecord | TextRecord | MediaRecord | Finding
+
+
+_RECORD_BYTES = 1024  # what a summary or finding is counted as against max_pending_bytes
+
+
+def _size(record: OtherRecord) -> int:
+    if isinstance(record, MediaRecord):
+        return len(record.data)
+    if isinstance(record, TextRecord):
+        return len(record.text)
+    return _RECORD_BYTES
 
 
 @dataclass
@@ -116,9 +127,7 @@ class Writer:
     def add_other(self, record: OtherRecord) -> None:
         """Queue a tensor summary, text or media record."""
         self._others.append(record)
-        size = len(record.data) if isinstance(record, MediaRecord) else (
-            len(record.text) if isinstance(record, TextRecord) else 1024)
-        self._bytes_in += size
+        self._bytes_in += _size(record)
         if self._bytes_in - self._bytes_out >= self._settings.max_pending_bytes:
             self._wake.set()
             self._wait_for_space()
@@ -209,8 +218,7 @@ class Writer:
         if heartbeat is not None:
             self._last_heartbeat = now
         self._consumed += points
-        self._bytes_out += sum(len(o.data) if isinstance(o, MediaRecord) else (
-            len(o.text) if isinstance(o, TextRecord) else 1024) for o in others)
+        self._bytes_out += sum(_size(o) for o in others)
 
     def _pivot(self, rows: list[Row]) -> None:
         """Move queued rows into the open chunks, grouping calls that logged the same keys."""
@@ -260,8 +268,11 @@ class Writer:
                  if isinstance(o, TextRecord)]
         media = [(self._series_id(o.series, "image"), o) for o in others
                  if isinstance(o, MediaRecord)]
+        now = self._clock()
+        findings = [(now, o) for o in others if isinstance(o, Finding)]
         rowids = self._store.write(self._run_id, chunks=writes, summaries=summaries,
-                                   texts=texts, media=media, heartbeat=heartbeat)
+                                   texts=texts, media=media, findings=findings,
+                                   heartbeat=heartbeat)
         self._after_commit(plan, rowids)
         dirty.clear()
 

@@ -18,7 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "summarize": {"records", "errors"},
     "store": {"records", "errors"},
     "query": {"store", "records", "errors"},
-    "capture": {"summarize", "records", "errors"},
+    "capture": {"summarize", "graph", "records", "errors"},
     "graph": {"records", "errors"},
     "interop": {"store", "query", "graph", "records", "errors", "summarize"},
     "diagnose": {"query", "records", "errors"},

@@ -4,7 +4,8 @@ Write side: :func:`init` returns a :class:`Run`; ``run.log(...)``, ``run.finish(
 Read side: :func:`open` returns a :class:`~deepscope.query.reader.Reader`.
 """
 
-from ._api import current_run, finish, init, log, log_histogram, log_image, log_text
+from ._api import (current_run, finish, init, log, log_histogram, log_image, log_text,
+                   summary)
 from ._open import open
 from ._version import __version__
 from .errors import (CorruptLogdirError, DeepscopeError, LogdirError, NotFoundError,
@@ -18,5 +19,5 @@ __all__ = [
     "CorruptLogdirError", "DeepscopeError", "LogdirError", "MediaItem", "NotFoundError",
     "Reader", "Run", "RunInfo", "RunStateError", "ScalarSeries", "SchemaVersionError",
     "SeriesInfo", "SummaryPoint", "TensorSummary", "TextPoint", "__version__", "current_run",
-    "finish", "init", "log", "log_histogram", "log_image", "log_text", "open",
+    "finish", "init", "log", "log_histogram", "log_image", "log_text", "open", "summary",
 ]

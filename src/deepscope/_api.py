@@ -146,3 +146,13 @@ def finish() -> None:
     run = _current.get()
     if run is not None:
         run.finish()
+
+
+def summary(model: Any, example: Any = None, *, depth: int | None = None) -> Any:
+    """Print a torchinfo-style table of a PyTorch model (layers, shapes, params, FLOPs).
+
+    See :func:`deepscope.graph.summary.summary`; returns its ``ModelSummary``.
+    """
+    from .graph.summary import summary as torch_summary  # lazy: imports torch
+
+    return torch_summary(model, example, depth=depth)

@@ -6,10 +6,10 @@ import enum
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._lifecycle import ExitHooks
 from ._values import _INT64_MAX, _INT64_MIN, check_name, check_step, to_scalar
@@ -21,6 +21,10 @@ from .store.writer import Writer
 from .summarize.image import encode_image
 from .summarize.numpy import DEFAULT_BINS, summarize_array
 
+if TYPE_CHECKING:
+    from .capture.torch import WatchHandle
+
+WATCH_WHAT = ("weights", "grads", "updates", "activations", "activation_grads")
 _FLOAT = frozenset({float})
 _NUMBER = frozenset({float, int})
 FINISH_TIMEOUT_S = 30.0  # finish() waits at most this long for the writer thread
@@ -65,6 +69,7 @@ class Run:
         self._state = RunState.ACTIVE
         self._state_lock = threading.Lock()
         self._warned_after_finish = False
+        self._watches: list[WatchHandle] = []
         self._hooks = ExitHooks(self._finish_from_hook)
         if install_exit_hooks:
             self._hooks.install()
@@ -188,6 +193,75 @@ class Run:
                           f"continue this one with deepscope.init(id={self.id!r}, "
                           f"resume='allow').", RuntimeWarning, stacklevel=3)
 
+    # -- watching models ---------------------------------------------------------------------
+
+    def watch(self, model: Any, *, optimizer: Any = None, every: int = 100,
+              what: Iterable[str] = WATCH_WHAT, modules: Any = None,
+              on_nonfinite: str | None = "record", bins: int = DEFAULT_BINS,
+              per_rank: bool = False) -> WatchHandle:
+        """Hook a PyTorch model: per-layer weights, gradients, updates and activations.
+
+        Every ``every`` steps (optimizer steps with ``optimizer=``, else training forward
+        passes) each parameter gets ``weights/<name>`` and ``grads/<name>`` summaries and an
+        ``updates/<name>`` update-to-weight ratio, each watched module an
+        ``activations/<module>`` summary (dead units for ReLUs, saturation for sigmoid/tanh)
+        and an ``activation_grads/<module>`` norm, plus ``grad_norm/total``. Statistics are
+        computed on the tensors' device and copied to the host once per step. A NaN/Inf
+        sentinel checks every step and records the first module that produced one.
+
+        Args:
+            model: A ``torch.nn.Module`` (DataParallel/DDP/compiled wrappers are unwrapped).
+            optimizer: The optimizer; enables update ratios and step counting by
+                ``optimizer.step()`` (right under gradient accumulation).
+            every: Capture every this many steps.
+            what: Any of ``weights``, ``grads``, ``updates``, ``activations``,
+                ``activation_grads``.
+            modules: Which modules to watch: a name glob (``"encoder.*"``), a list of globs, a
+                module type or tuple of types, or ``callable(name, module) -> bool``; leaf
+                modules by default.
+            on_nonfinite: ``"record"`` (a finding in the run), ``"warn"`` (also a warning),
+                ``"raise"`` (stop before the optimizer applies the bad step), or None (off).
+            bins: Histogram bins per summary.
+            per_rank: Under torch.distributed, log every rank (series prefixed ``rank<r>/``)
+                instead of rank 0 only.
+
+        Returns:
+            A handle; ``handle.remove()`` takes every hook off (so does :meth:`finish`).
+
+        Examples:
+            >>> handle = run.watch(model, optimizer=opt, every=50)
+        """
+        from .capture import torch as capture_torch  # lazy: torch loads only when watching
+
+        handle = capture_torch.watch(model, self, optimizer=optimizer, every=every, what=what,
+                                     modules=modules, on_nonfinite=on_nonfinite,  # type: ignore[arg-type]
+                                     bins=bins, per_rank=per_rank)
+        self._watches.append(handle)
+        return handle
+
+    def watch_summaries(self, step: int, items: Sequence[tuple[str, TensorSummary]]) -> None:
+        """Sink for capture adapters: summaries taken at ``step``."""
+        if self._state is not RunState.ACTIVE:
+            return
+        wall = self._clock()
+        for name, summary in items:
+            self._writer.add_other(SummaryRecord(name, step, wall, summary))
+
+    def watch_scalars(self, step: int, values: Mapping[str, float]) -> None:
+        """Sink for capture adapters: scalars taken at ``step``."""
+        if self._state is not RunState.ACTIVE or not values:
+            return
+        self._writer.add_row(step, self._clock(), tuple(values), [float(v) for v in
+                                                                   values.values()])
+
+    def watch_finding(self, finding: Finding) -> None:
+        """Sink for capture adapters: a finding from a sentinel."""
+        self.log_finding(finding)
+
+    def watch_model(self, tree: Mapping[str, object]) -> None:
+        """Sink for capture adapters: the watched model's structure."""
+        self.log_model(tree)
+
     # -- metadata --------------------------------------------------------------------------
 
     def log_config(self, config: Mapping[str, Any]) -> None:
@@ -232,6 +306,9 @@ class Run:
                 return
             self._state = RunState.FINISHING
         try:
+            for handle in self._watches:
+                handle.remove()
+            self._watches.clear()
             self._writer.close(timeout=FINISH_TIMEOUT_S)
             self._store.set_status(self.id, status, now=self._clock(), reason=reason)
         finally:

@@ -304,11 +304,12 @@ class Run:
         with self._state_lock:
             if self._state is not RunState.ACTIVE:
                 return
+            watches, self._watches = self._watches, []
+        for handle in watches:  # while still active, so their last captured step is kept
+            handle.remove()
+        with self._state_lock:
             self._state = RunState.FINISHING
         try:
-            for handle in self._watches:
-                handle.remove()
-            self._watches.clear()
             self._writer.close(timeout=FINISH_TIMEOUT_S)
             self._store.set_status(self.id, status, now=self._clock(), reason=reason)
         finally:

@@ -13,8 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from ._lifecycle import ExitHooks
 from ._values import _INT64_MAX, _INT64_MIN, check_name, check_step, to_scalar
-from .records import (Finding, MediaRecord, RunMeta, RunStatus, SummaryRecord, TensorSummary,
-                      TextRecord)
+from .records import (
+    Finding,
+    MediaRecord,
+    RunMeta,
+    RunStatus,
+    SummaryRecord,
+    TensorSummary,
+    TextRecord,
+)
 from .store.config import normalize_config
 from .store.sqlite import SqliteStore
 from .store.writer import Writer
@@ -115,7 +122,7 @@ class Run:
                 return list(map(float, values))
             except OverflowError:
                 pass
-        return [to_scalar(str(n), v) for n, v in zip(names, values)]
+        return [to_scalar(str(n), v) for n, v in zip(names, values, strict=True)]
 
     def log_histogram(self, name: str, values: Any, *, step: int | None = None,
                       bins: int = DEFAULT_BINS) -> None:

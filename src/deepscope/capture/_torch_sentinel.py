@@ -1,16 +1,21 @@
 """The NaN/Inf sentinel: a cheap finiteness check every step, naming the first culprit.
 
-Every step each watched module's inputs and output get one ``isfinite().all()`` flag on the
-device (no sync), and the parameters' gradients one batched ``_foreach_norm``. At the end of the
-step one host transfer checks them all. The first non-finite value is reported once, as a
-:class:`~deepscope.records.Finding`: in forward order the first module whose output became
-non-finite (and whether its input or its own parameters already were), else in backward order
-the first module whose parameter gradients did.
+Every step each watched module's inputs and output get one finiteness flag, and the parameters'
+gradients one batched ``_foreach_norm``. On an accelerator a flag is an ``isfinite().all()`` on
+the device (no sync) and one host transfer at the end of the step checks them all; on the CPU,
+where there is nothing to sync, it is a plain ``sum()`` (one pass, re-checked exactly only in the
+rare case it is not finite) read at once. An input that is the unchanged output of an earlier
+watched module call reuses that call's flag instead of being read again. The first non-finite
+value is reported once, as a :class:`~deepscope.records.Finding`: in forward order the first
+module whose output became non-finite (and whether its input or its own parameters already
+were), else in backward order the first module whose parameter gradients did.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
+import weakref
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,6 +26,8 @@ from ..records import Finding
 
 OnNonfinite = Literal["record", "warn", "raise"]
 DETECTOR_ID = "nonfinite.first"
+Flag = torch.Tensor | bool  # a 0-d bool tensor on the device, or already read (CPU)
+_CPU_SUM_DTYPES = (torch.float32, torch.float64)
 
 
 class NonFiniteError(DeepscopeError):
@@ -40,12 +47,37 @@ def any_nonfinite(tensors: list[torch.Tensor]) -> torch.Tensor | None:
     return flags[0] if len(flags) == 1 else torch.stack(flags).any()
 
 
+def nonfinite_flag(t: torch.Tensor) -> Flag:
+    """Does a (floating, non-empty) tensor hold NaN/Inf? A bool on the CPU, else a device flag.
+
+    On the CPU a float32/float64 ``sum()`` is finite exactly when every element is, unless
+    the sum overflows; only then (rare) is ``isfinite().all()`` run to tell the two apart.
+    """
+    t = t.detach()
+    if t.device.type == "cpu" and t.dtype in _CPU_SUM_DTYPES:
+        return not math.isfinite(t.sum().item()) and not bool(torch.isfinite(t).all())
+    return ~torch.isfinite(t).all()
+
+
+def _any(flags: list[Flag]) -> Flag | None:
+    if not flags:
+        return None
+    if len(flags) == 1:
+        return flags[0]
+    if any(f is True for f in flags):
+        return True
+    tensors = [f for f in flags if not isinstance(f, bool)]
+    if not tensors:
+        return False
+    return tensors[0] if len(tensors) == 1 else torch.stack(tensors).any()
+
+
 @dataclass
 class _ForwardRecord:
     module: str
     module_type: str
-    input_bad: torch.Tensor | None
-    output_bad: torch.Tensor | None
+    input_bad: Flag | None
+    output_bad: Flag | None
 
 
 @dataclass
@@ -56,20 +88,42 @@ class Sentinel:
     reported: bool = False
     forward: list[_ForwardRecord] = field(default_factory=list)
     grads: list[tuple[str, torch.Tensor]] = field(default_factory=list)  # (param, norm)
-    output_grads: list[tuple[str, torch.Tensor]] = field(default_factory=list)  # backward order
+    output_grads: list[tuple[str, Flag]] = field(default_factory=list)  # backward order
+    # outputs flagged this step: id -> (weak reference, version counter, flag)
+    _outputs: dict[int, tuple[weakref.ref[torch.Tensor], int, Flag]] = field(
+        default_factory=dict, repr=False)
 
     def on_forward(self, module: str, module_type: str, inputs: list[torch.Tensor],
                    outputs: list[torch.Tensor]) -> None:
-        """Flag one module call (no host sync)."""
+        """Flag one module call (no host sync on an accelerator)."""
         if self.reported:
             return
-        self.forward.append(_ForwardRecord(module, module_type, any_nonfinite(inputs),
-                                           any_nonfinite(outputs)))
+        seen = self._outputs
+        in_flags: list[Flag] = []
+        for t in inputs:
+            if not t.is_floating_point() or not t.numel():
+                continue
+            hit = seen.get(id(t))
+            # the same tensor object, not modified in place since it was flagged
+            if hit is not None and hit[0]() is t and hit[1] == t._version:
+                in_flags.append(hit[2])
+            else:
+                in_flags.append(nonfinite_flag(t))
+        out_flags: list[Flag] = []
+        for t in outputs:
+            if not t.is_floating_point() or not t.numel():
+                continue
+            flag = nonfinite_flag(t)
+            out_flags.append(flag)
+            if not t.is_inference():
+                seen[id(t)] = (weakref.ref(t), t._version, flag)
+        self.forward.append(_ForwardRecord(module, module_type, _any(in_flags),
+                                           _any(out_flags)))
 
     def on_output_grad(self, module: str, grad: torch.Tensor) -> None:
         """Flag the gradient w.r.t. a module's output (called in backward order)."""
-        if not self.reported and grad.is_floating_point():
-            self.output_grads.append((module, ~torch.isfinite(grad).all()))
+        if not self.reported and grad.is_floating_point() and grad.numel():
+            self.output_grads.append((module, nonfinite_flag(grad)))
 
     def on_grads(self, names: list[str], grads: list[torch.Tensor]) -> None:
         """Flag the parameters' gradients with one batched norm (no host sync)."""
@@ -77,19 +131,21 @@ class Sentinel:
             return
         norms = torch._foreach_norm([g.float() if not g.is_floating_point() else g
                                      for g in grads])
-        self.grads.extend(zip(names, norms))
+        self.grads.extend(zip(names, norms, strict=True))
 
     def check(self, step: int,
               params_of: dict[str, list[tuple[str, torch.Tensor]]]) -> Finding | None:
         """End of step: one transfer; returns (and reports) the finding on the first hit."""
         forward, grads, out_grads = self.forward, self.grads, self.output_grads
         self.forward, self.grads, self.output_grads = [], [], []
+        self._outputs = {}
         if self.reported or (not forward and not grads and not out_grads):
             return None
         flags = [f for r in forward for f in (r.input_bad, r.output_bad) if f is not None]
         flags += [~torch.isfinite(n) for _, n in grads]
         flags += [f for _, f in out_grads]
-        if not flags or not bool(torch.stack([f.reshape(()) for f in flags]).any()):
+        found = _any(flags)
+        if found is None or not bool(found):
             return None
         finding = self._locate(step, forward, grads, out_grads, params_of)
         self.reported = True
@@ -100,7 +156,7 @@ class Sentinel:
 
     def _locate(self, step: int, forward: list[_ForwardRecord],
                 grads: list[tuple[str, torch.Tensor]],
-                out_grads: list[tuple[str, torch.Tensor]],
+                out_grads: list[tuple[str, Flag]],
                 params_of: dict[str, list[tuple[str, torch.Tensor]]]) -> Finding:
         bad_grads = [n for n, norm in grads if not bool(torch.isfinite(norm))]
         for rec in forward:
@@ -112,7 +168,7 @@ class Sentinel:
         if first_bad is not None:
             return _backward_finding(step, first_bad, order, forward, bad_grads)
         owners = [n.rsplit(".", 1)[0] if "." in n else "" for n in bad_grads]
-        ranked = sorted(zip(owners, bad_grads),
+        ranked = sorted(zip(owners, bad_grads, strict=True),
                         key=lambda o: -order.index(o[0]) if o[0] in order else 1)
         module, param = ranked[0]
         return Finding(

@@ -68,12 +68,13 @@ def _matches(name: str, mod: nn.Module, modules: ModuleFilter | None) -> bool:
             True for _ in mod.parameters(recurse=False))
     if isinstance(modules, str):
         return fnmatch.fnmatchcase(name, modules)
-    if isinstance(modules, type) or (isinstance(modules, tuple) and modules
-                                     and all(isinstance(m, type) for m in modules)):
-        return isinstance(mod, modules)  # type: ignore[arg-type]
+    if isinstance(modules, type):
+        return isinstance(mod, modules)
+    if isinstance(modules, tuple) and modules and all(isinstance(m, type) for m in modules):
+        return isinstance(mod, modules)
     if callable(modules):
         return bool(modules(name, mod))
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in modules)  # type: ignore[union-attr]
+    return any(fnmatch.fnmatchcase(name, str(pattern)) for pattern in modules)
 
 
 def _tensors(value: Any) -> list[torch.Tensor]:
@@ -142,7 +143,7 @@ class _Watcher:
             self.handles.append(optimizer.register_step_post_hook(self._on_opt_post))
         else:
             for name, p in self.params:
-                self.handles.append(p.register_post_accumulate_grad_hook(
+                self.handles.append(p.register_post_accumulate_grad_hook(  # type: ignore[no-untyped-call]
                     partial(self._on_grad_ready, name)))
 
     # -- hooks -----------------------------------------------------------------------------
@@ -162,7 +163,8 @@ class _Watcher:
         if self.sentinel is not None and not self.sentinel.reported:
             self.sentinel.on_forward(name, type(module).__name__, _tensors(inputs), outs)
             if outs and outs[0].requires_grad:
-                outs[0].register_hook(partial(self.sentinel.on_output_grad, name))
+                outs[0].register_hook(  # type: ignore[no-untyped-call]
+                    partial(self.sentinel.on_output_grad, name))
         if not (self.capturing and "activations" in self.what and torch.is_grad_enabled()):
             return
         if name in self.seen or not outs or not outs[0].is_floating_point():
@@ -173,7 +175,7 @@ class _Watcher:
         self.pending.append((f"{self.prefix}activations/{name}",
                              start_summary(out, bins=self.bins, extra=extra)))
         if "activation_grads" in self.what and out.requires_grad:
-            out.register_hook(partial(self._on_activation_grad, name))
+            out.register_hook(partial(self._on_activation_grad, name))  # type: ignore[no-untyped-call]
 
     def _activation_extra(self, module: nn.Module, inputs: list[torch.Tensor],
                           out: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -204,9 +206,9 @@ class _Watcher:
                                  start_summary(param.grad, bins=self.bins, keep_source=True)))
 
     def _on_opt_pre(self, optimizer: Any, args: Any, kwargs: Any) -> None:
-        with_grad = [(n, p) for n, p in self.params if p.grad is not None]
+        with_grad = [(n, p.grad) for n, p in self.params if p.grad is not None]
         if self.sentinel is not None:
-            self.sentinel.on_grads([n for n, _ in with_grad], [p.grad for _, p in with_grad])
+            self.sentinel.on_grads([n for n, _ in with_grad], [g for _, g in with_grad])
             self._check_sentinel()
         if not self.capturing:
             return
@@ -218,9 +220,10 @@ class _Watcher:
         if self.capturing and self.before is not None:
             after = [p.detach() for _, p in self.params]
             deltas = torch._foreach_sub(after, self.before)
-            ratios = [d / w.clamp(min=torch.finfo(torch.float32).tiny) for d, w in zip(
-                torch._foreach_norm(deltas), torch._foreach_norm(self.before))]
-            for (name, _), ratio in zip(self.params, ratios):
+            tiny = torch.finfo(torch.float32).tiny
+            ratios = [d / w.clamp(min=tiny) for d, w in zip(
+                torch._foreach_norm(deltas), torch._foreach_norm(self.before), strict=True)]
+            for (name, _), ratio in zip(self.params, ratios, strict=True):
                 self.scalars[f"{self.prefix}updates/{name}"] = ratio
             self.before = None
         self.end_step(advance=True)
@@ -228,16 +231,17 @@ class _Watcher:
     # -- capture ---------------------------------------------------------------------------
 
     def _capture_params(self, with_grad: list[tuple[str, torch.Tensor]]) -> None:
+        """Queue weight and gradient summaries; ``with_grad`` pairs names with gradients."""
         if "weights" in self.what:
             for name, p in self.params:
                 self.pending.append((f"{self.prefix}weights/{name}",
                                      start_summary(p, bins=self.bins, keep_source=True)))
         if "grads" in self.what and with_grad:
-            grads = [p.grad for _, p in with_grad]
-            for (name, _), g in zip(with_grad, grads):
+            grads = [g for _, g in with_grad]
+            for (name, _), g in zip(with_grad, grads, strict=True):
                 self.pending.append((f"{self.prefix}grads/{name}",
                                      start_summary(g, bins=self.bins, keep_source=True)))
-            norms = torch._foreach_norm(grads)  # type: ignore[arg-type]
+            norms = torch._foreach_norm(grads)
             self.scalars[f"{self.prefix}grad_norm/total"] = torch.linalg.vector_norm(
                 torch.stack([n.float() for n in norms]))
 
@@ -259,8 +263,8 @@ class _Watcher:
                 self._capture_weights_only()
         if self.pending or self.scalars:
             summaries, values = finalize_with_scalars([p for _, p in self.pending], self.scalars)
-            self.sink.watch_summaries(self.step, list(zip([n for n, _ in self.pending],
-                                                          summaries)))
+            names = [n for n, _ in self.pending]
+            self.sink.watch_summaries(self.step, list(zip(names, summaries, strict=True)))
             if values:
                 self.sink.watch_scalars(self.step, values)
         self.pending, self.scalars = [], {}

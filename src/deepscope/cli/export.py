@@ -11,6 +11,7 @@ from rich.progress import Progress
 
 from .. import export as exporter
 from .. import open as open_logdir
+from ..query.reader import RunInfo, ScalarSeries
 from ._options import logdir_option
 
 
@@ -44,8 +45,7 @@ def export(run: str, fmt: str, output: Path | None, series: tuple[str, ...], log
         err.print(f"wrote {rows} points of {len(data)} series to {output or path}")
 
 
-def _write_text(fmt: str, info: exporter.RunInfo, data: list[exporter.ScalarSeries],
-                fh: object) -> int:
+def _write_text(fmt: str, info: RunInfo, data: list[ScalarSeries], fh: object) -> int:
     if fmt == "csv":
         return exporter.write_csv(data, fh)  # type: ignore[arg-type]
     return exporter.write_json(info, data, fh)  # type: ignore[arg-type]

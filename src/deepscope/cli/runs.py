@@ -42,7 +42,7 @@ def runs_table(runs: Sequence[RunInfo], last: dict[str, dict[str, LastValue]], *
         table.add_column(name, justify="right", style="cyan")
     for key in keys:
         table.add_column(key, justify="right", style="magenta")
-    for run, cfg in zip(runs, configs):
+    for run, cfg in zip(runs, configs, strict=True):
         values = last.get(run.id, {})
         cells = [run.id, run.name, fmt_status(run.status, stale=run.stale),
                  "" if run.last_step is None else str(run.last_step), fmt_duration(run.duration)]

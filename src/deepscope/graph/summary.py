@@ -95,7 +95,8 @@ def _collect(node: dict[str, Any], level: int, depth: int | None,
 
 
 def _trainable(node: dict[str, Any]) -> int:
-    own = sum(p["numel"] for p in node["params"] if p["trainable"] and "shared_with" not in p)
+    own = sum(int(p["numel"]) for p in node["params"]
+              if p["trainable"] and "shared_with" not in p)
     return own + sum(_trainable(c) for c in node["children"])
 
 

@@ -1,1 +1,1 @@
-"""Write side: the on-disk schema, columnar scalar chunks, the SQLite store and the writer thread."""
+"""Write side: the on-disk schema, columnar scalar chunks, the SQLite store, the writer."""

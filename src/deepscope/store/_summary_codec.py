@@ -37,12 +37,13 @@ def decode_summary(blob: bytes) -> TensorSummary:
     if blob[0] != _VERSION:
         raise ValueError(f"unknown tensor-summary format {blob[0]}: written by a newer deepscope")
     body = zlib.decompress(blob[1:])
-    *head, n = _HEAD.unpack_from(body)
+    count, nan, pinf, ninf, zero, lo, hi, mean, std, norm, n = _HEAD.unpack_from(body)
     off = _HEAD.size
     edges = np.frombuffer(body, dtype="<f8", count=n + 1 if n else 0, offset=off)
     off += edges.nbytes
     counts = np.frombuffer(body, dtype="<i8", count=n, offset=off)
     off += counts.nbytes
     extra = json.loads(body[off:]) if len(body) > off else {}
-    return TensorSummary(*head, bin_edges=tuple(edges.tolist()),
-                         bin_counts=tuple(counts.tolist()), extra=extra)
+    return TensorSummary(count, nan, pinf, ninf, zero, lo, hi, mean, std, norm,
+                         bin_edges=tuple(edges.tolist()), bin_counts=tuple(counts.tolist()),
+                         extra=extra)

@@ -68,9 +68,11 @@ def encode_chunk(steps: Int64Array, values: Float64Array, walls_us: Int64Array) 
     nan_mask = np.isnan(values)
     nan_count = int(nan_mask.sum())
     lo = hi = None
-    if nan_count < n:
-        lo = int(np.argmin(values) if nan_count == 0 else np.nanargmin(values))
-        hi = int(np.argmax(values) if nan_count == 0 else np.nanargmax(values))
+    if nan_count == 0:
+        lo, hi = int(np.argmin(values)), int(np.argmax(values))
+    elif nan_count < n:  # not nanargmin: it reads NaN as +inf, so [nan, inf] had min NaN
+        real = np.flatnonzero(~nan_mask)
+        lo, hi = int(real[np.argmin(values[real])]), int(real[np.argmax(values[real])])
     i_last = n - 1 - int(np.argmax(steps[::-1]))  # the latest write at the largest step
     return EncodedChunk(
         first_step=int(steps.min()), last_step=int(steps[i_last]), count=n,
@@ -106,8 +108,9 @@ def decode_ints(blob: bytes, count: int) -> Int64Array:
         first, stride = _ARITH.unpack(body)
         return first + stride * np.arange(count, dtype=np.int64)
     if tag == b"D":
-        out = np.frombuffer(zlib.decompress(body), dtype="<i8").astype(np.int64)
-        return np.cumsum(out, out=out)
+        out: Int64Array = np.frombuffer(zlib.decompress(body), dtype="<i8").astype(np.int64)
+        np.cumsum(out, out=out)
+        return out
     raise ValueError(f"unknown integer codec {tag!r}: this chunk was written by a newer deepscope")
 
 

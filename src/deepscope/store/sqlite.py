@@ -16,8 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LogdirError, NotFoundError
-from ..records import (Finding, MediaRecord, RunMeta, RunStatus, SeriesKind, SummaryRecord,
-                       TextRecord)
+from ..records import (
+    Finding,
+    MediaRecord,
+    RunMeta,
+    RunStatus,
+    SeriesKind,
+    SummaryRecord,
+    TextRecord,
+)
 from ._summary_codec import encode_summary
 from .chunks import EncodedChunk
 from .config import flatten_config

@@ -91,9 +91,12 @@ class Writer:
         # Each counter is written by one thread only, so no lock is needed on the hot path.
         self._produced = 0
         self._consumed = 0
+        self._uncommitted = 0  # points pivoted into open chunks by flushes that failed
         self._bytes_in = 0
         self._bytes_out = 0
         self._wake_mark = 0
+        # check the queue bound at least this often, even when it is below flush_points
+        self._check_every = min(self._settings.flush_points, self._settings.max_pending_points)
         self._wake = threading.Event()
         self._drained = threading.Condition()
         self._flush_requested = 0
@@ -118,7 +121,7 @@ class Writer:
         """Queue one ``log()`` call's scalars. Never touches the disk."""
         self._rows.append((step, wall, names, values))
         self._produced += len(values)
-        if self._produced - self._wake_mark >= self._settings.flush_points:
+        if self._produced - self._wake_mark >= self._check_every:
             self._wake_mark = self._produced
             self._wake.set()
             if self._produced - self._consumed >= self._settings.max_pending_points:
@@ -203,7 +206,8 @@ class Writer:
         n_others = len(self._others)
         others = [self._others.popleft() for _ in range(n_others)]
         self._pivot(rows)  # in memory only; from here the open chunks hold these points
-        points = sum(len(r[3]) for r in rows)
+        points = self._uncommitted + sum(len(r[3]) for r in rows)
+        self._uncommitted = points  # until the commit succeeds
         now = self._clock()
         heartbeat = None
         if now - self._last_heartbeat >= self._settings.heartbeat_interval or rows or others:
@@ -218,6 +222,7 @@ class Writer:
         if heartbeat is not None:
             self._last_heartbeat = now
         self._consumed += points
+        self._uncommitted = 0
         self._bytes_out += sum(_size(o) for o in others)
 
     def _pivot(self, rows: list[Row]) -> None:
@@ -230,10 +235,10 @@ class Writer:
             g[0].append(step)
             g[1].append(wall)
             g[2].append(values)
-        for names, (steps, walls, values) in groups.items():
+        for names, (steps, walls, rows_values) in groups.items():
             s = np.array(steps, dtype=np.int64)
             w = np.rint(np.array(walls, dtype=np.float64) * 1e6).astype(np.int64)
-            v = np.array(values, dtype=np.float64).reshape(len(steps), len(names))
+            v = np.array(rows_values, dtype=np.float64).reshape(len(steps), len(names))
             for j, name in enumerate(names):
                 oc = self._open.get(name)
                 if oc is None:
@@ -280,7 +285,7 @@ class Writer:
         """Drop sealed chunks from memory; remember the row of each still-open chunk."""
         size = self._settings.chunk_points
         last_of: dict[str, tuple[int, int]] = {}
-        for (name, n), rowid in zip(plan, rowids):
+        for (name, n), rowid in zip(plan, rowids, strict=True):
             last_of[name] = (n, rowid)
         for name, (n, rowid) in last_of.items():
             oc = self._open[name]

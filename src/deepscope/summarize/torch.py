@@ -125,10 +125,10 @@ def finalize_with_scalars(pending: Sequence[Pending], scalars: dict[str, torch.T
         for i, k in keys:
             extras[i][k] = float(flat[off])
             off += 1
-        for n in names:
-            values[n] = float(flat[off])
+        for scalar_name in names:
+            values[scalar_name] = float(flat[off])
             off += 1
-    summaries = [_build(p, v, e) for p, v, e in zip(pending, host, extras)]  # type: ignore[arg-type]
+    summaries = [_build(p, v, e) for p, v, e in zip(pending, host, extras, strict=True)]  # type: ignore[arg-type]
     return summaries, values
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 import time
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
@@ -11,11 +12,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._names import random_run_name
+from .diagnose.engine import diagnose_run
+from .query.sqlite import SqliteReader
 from ._sysinfo import collect_system_info
 from ._values import check_name
 from .errors import NotFoundError, RunStateError
 from .query.sqlite import SqliteReader
-from .records import RunMeta
+from .records import Finding, RunMeta
 from .run import Run, RunState
 from .store.config import normalize_config
 from .store.sqlite import SqliteStore
@@ -92,7 +95,17 @@ def init(project: str | None = None, name: str | None = None, *,
         run_id = id or _new_id(store)
         meta = RunMeta(run_id, check_name(name) if name else random_run_name(run_id), project,
                        cfg, tag_tuple, notes, collect_system_info(), now)
-        store.create_run(meta)
+        try:
+            store.create_run(meta)
+        except sqlite3.IntegrityError:
+            if id is None or not store.run_exists(id):
+                raise
+            # Another process (e.g. another DDP rank) created this id since we looked: start
+            # over, now on the resume path (or the "already exists" error without resume=).
+            store.close()
+            return init(project, name, config=config, tags=tag_tuple, notes=notes,
+                        logdir=store.logdir, id=id, resume=resume,
+                        writer_settings=writer_settings, exit_hooks=exit_hooks, environ=environ)
     writer = Writer(store, meta.id, settings=writer_settings)
     writer.start()
     run = Run(meta, store=store, writer=writer, last_step=last_step,
@@ -156,3 +169,25 @@ def summary(model: Any, example: Any = None, *, depth: int | None = None) -> Any
     from .graph.summary import summary as torch_summary  # lazy: imports torch
 
     return torch_summary(model, example, depth=depth)
+
+
+def diagnose(logdir: str | os.PathLike[str] = DEFAULT_LOGDIR,
+             run: str | None = None) -> list[Finding]:
+    """Find what is wrong with a logged run (the latest one when ``run`` is None).
+
+    Returns:
+        A list of :class:`~deepscope.records.Finding`, errors first.
+
+    Examples:
+        >>> for f in deepscope.diagnose("deepscope-logs", run="mlp-lr3e-4"):
+        ...     print(f.severity, f.message, f.suggestion)
+    """
+    with SqliteReader(logdir) as reader:
+        if run is None:
+            runs = reader.list_runs(limit=1)
+            if not runs:
+                return []
+            run_id = runs[0].id
+        else:
+            run_id = reader.get_run(run).id
+        return diagnose_run(reader, run_id)

@@ -9,8 +9,10 @@ from rich.console import Console
 
 from .._version import __version__
 from ..errors import DeepscopeError
+from . import diagnose as diagnose_cmd
 from . import export as export_cmd
 from . import runs as runs_cmd
+from . import serve as serve_cmd
 
 _EPILOG = """\b
 Examples:
@@ -19,6 +21,7 @@ Examples:
   deepscope show mlp-lr3e-4                   one run: config, system, series
   deepscope export 3f2a9c1d --format csv > run.csv
   deepscope export 3f2a9c1d --format parquet -o run.parquet
+  deepscope diagnose ./deepscope-logs         what is wrong with the latest runs
 
 The logdir defaults to $DEEPSCOPE_LOGDIR, else ./deepscope-logs.
 """
@@ -44,6 +47,8 @@ def cli() -> None:
 cli.add_command(runs_cmd.ls)
 cli.add_command(runs_cmd.show)
 cli.add_command(export_cmd.export)
+cli.add_command(serve_cmd.serve)
+cli.add_command(diagnose_cmd.diagnose)
 
 
 def main() -> None:

@@ -1,0 +1,19 @@
+"""Every offline/live detector, by family. A detector is ``fn(view: RunView) -> list[Finding]``
+with a stable id, named threshold constants at the top of its module, and a doc page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ...records import Finding
+from ..view import RunView
+from . import activations, curves, gradients, parameters
+
+Detector = Callable[[RunView], list[Finding]]
+
+DETECTORS: dict[str, Detector] = {
+    **curves.DETECTORS,
+    **gradients.DETECTORS,
+    **activations.DETECTORS,
+    **parameters.DETECTORS,
+}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import struct
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +17,8 @@ _US = 1e-6  # wall times are stored in microseconds
 
 _CHUNK_META = ("SELECT id, first_step, last_step, count, nan_count, min_value, min_step, min_wall,"
                " max_value, max_step, max_wall, last_value, last_step, last_wall FROM scalar_chunks"
-               " WHERE series_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step, id")
+               " WHERE series_id = ? AND last_step >= ? AND first_step <= ?"
+               " ORDER BY id")  # write order, so equal steps keep it after the stable sort
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
@@ -60,6 +63,9 @@ def read_scalars(conn: sqlite3.Connection, series_id: int, *, run_id: str, name:
     pts = _Points.concat([decoded, *cheap])
     costly_ids = {m[0] for m in costly}
     total = len(decoded.steps) + sum(m[3] for m in meta if m[0] not in costly_ids)
+    if total <= max_points:  # the range itself fits the budget (its chunks did not): exact
+        pts = _in_range(_decode(conn, [m[0] for m in meta], [m[3] for m in meta]), lo, hi)
+        return _series(run_id, name, pts, downsampled=False, total=len(pts.steps))
     keep = downsample.select(pts.steps, pts.values, start=first, end=last, buckets=buckets)
     return _series(run_id, name, pts.take(keep), downsampled=True, total=total)
 
@@ -92,8 +98,14 @@ def _decode(conn: sqlite3.Connection, ids: list[int], counts: list[int]) -> _Poi
         rows = conn.execute(f"SELECT id, count, steps, vals, walls FROM scalar_chunks WHERE id IN"
                             f" ({marks})", chunk_ids).fetchall()
         for cid, count, steps, vals, walls in rows:
-            parts[cid] = _Points(decode_ints(steps, count), decode_floats(vals, count),
-                                 decode_ints(walls, count))
+            try:
+                part = _Points(decode_ints(steps, count), decode_floats(vals, count),
+                               decode_ints(walls, count))
+            except (ValueError, zlib.error, struct.error) as exc:  # damage SQLite cannot see
+                raise sqlite3.DatabaseError(f"cannot decode scalar chunk {cid}: {exc}") from exc
+            if not len(part.steps) == len(part.values) == len(part.walls) == count:
+                raise sqlite3.DatabaseError(f"cannot decode scalar chunk {cid}: wrong length")
+            parts[cid] = part
     return _Points.concat([parts[i] for i in ids if i in parts])
 
 

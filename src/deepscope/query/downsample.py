@@ -22,10 +22,11 @@ def bucket_count(max_points: int) -> int:
 
 def bucket_of(steps: IntArray, start: int, end: int, buckets: int) -> IntArray:
     """Bucket index of each step, for ``buckets`` equal-width step buckets over [start, end]."""
-    span = end - start + 1
-    offset = (steps - start).astype(np.float64)
-    idx = np.floor(offset * (buckets / span)).astype(np.int64)
-    return np.clip(idx, 0, buckets - 1)
+    span = int(end) - int(start) + 1
+    # steps - start in uint64: exact for every step >= start, where int64 could overflow
+    offset = (steps.astype(np.uint64) - np.uint64(int(start) % 2**64)).astype(np.float64)
+    idx = np.clip(np.floor(offset * (buckets / span)), 0, buckets - 1).astype(np.int64)
+    return np.where(steps < start, 0, idx)
 
 
 def select(steps: IntArray, values: FloatArray, *, start: int, end: int,

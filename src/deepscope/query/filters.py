@@ -30,6 +30,8 @@ def parse_filter(text: str) -> Filter:
     value: float | str
     if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
         value = raw[1:-1]
+    elif op == "~":  # a substring stays text: "arch ~ 50" must not become "50.0"
+        value = raw
     else:
         try:
             value = float(raw)

@@ -19,6 +19,7 @@ from ..store.connection import ProcessLocal, corruption_error
 from ..store.schema import MEDIA_DIRNAME, db_path
 from ..store.sqlite import media_file
 from . import _scalars
+from .changes import data_version
 from .filters import filter_sql
 from .reader import (STALE_AFTER_S, Filter, LastValue, MediaItem, RunInfo, ScalarSeries,
                      SeriesInfo, SummaryPoint, TextPoint)
@@ -233,6 +234,10 @@ class SqliteReader:
             return media_file(self.logdir / MEDIA_DIRNAME, sha256).read_bytes()
         except FileNotFoundError:
             raise NotFoundError(f"No media item {sha256} in {str(self.logdir)!r}.") from None
+
+    def data_version(self) -> int:
+        """A counter that changes whenever another connection commits to the logdir."""
+        return data_version(self._conn())
 
     def close(self) -> None:
         """Release the connection (safe to call twice)."""

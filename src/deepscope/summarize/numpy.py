@@ -12,6 +12,7 @@ import numpy as np
 
 from ..records import TensorSummary
 
+_FLOAT_MAX = float(np.finfo(np.float64).max)
 DEFAULT_BINS = 64  # histogram bins per summary: a ridgeline stays readable, a blob stays ~1 KB
 
 
@@ -42,15 +43,23 @@ def summarize_array(values: Any, *, bins: int = DEFAULT_BINS) -> TensorSummary:
         return TensorSummary(**base, min=math.nan, max=math.nan, mean=math.nan, std=math.nan,
                              norm=0.0)
     lo, hi = float(finite.min()), float(finite.max())
-    counts, edges = np.histogram(finite, bins=bins, range=_range(lo, hi))
+    first, last = _range(lo, hi, bins)
+    if math.isinf(last - first):  # the span overflows float64: bin at half scale (exact)
+        counts, edges = np.histogram(finite * 0.5, bins=bins, range=(first * 0.5, last * 0.5))
+        edges = edges * 2.0
+    else:
+        counts, edges = np.histogram(finite, bins=bins, range=(first, last))
     return TensorSummary(
         **base, min=lo, max=hi, mean=float(finite.mean()), std=float(finite.std()),
         norm=float(np.sqrt(np.dot(finite, finite))),
         bin_edges=tuple(edges.tolist()), bin_counts=tuple(int(c) for c in counts))
 
 
-def _range(lo: float, hi: float) -> tuple[float, float]:
-    if lo == hi:  # a constant tensor still gets a visible bin around its value
-        pad = abs(lo) * 1e-3 or 1e-3
-        return lo - pad, hi + pad
+def _range(lo: float, hi: float, bins: int) -> tuple[float, float]:
+    scale = max(abs(lo), abs(hi))
+    # A constant tensor still gets a visible bin around its value; so does one whose spread is
+    # too narrow for ``bins`` distinct float64 edges (numpy refuses such a range).
+    if hi - lo <= bins * max(scale * 2.0**-40, 1e-300):
+        pad = scale * 1e-3 if scale * 1e-3 > 1e-300 else 1e-3
+        return max(lo - pad, -_FLOAT_MAX), min(hi + pad, _FLOAT_MAX)
     return lo, hi

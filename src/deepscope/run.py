@@ -319,6 +319,7 @@ class Run:
         try:
             self._writer.close(timeout=FINISH_TIMEOUT_S)
             self._store.set_status(self.id, status, now=self._clock(), reason=reason)
+            self._store.close()  # reopened lazily if metadata is changed after finish
         finally:
             self._hooks.remove()
             self._state = RunState.FINISHED

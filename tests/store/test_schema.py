@@ -223,7 +223,7 @@ def test_corrupted_overflow_page_is_reported_with_the_integrity_report(logdir: P
 
 @pytest.mark.parametrize(("column", "codec", "start"), [
     ("vals", b"S", False),  # inside a zlib stream
-    ("walls", b"D", True),  # the codec tag itself
+    ("walls", b"W", True),  # the codec tag itself (raw int32 deltas)
 ])
 def test_damaged_chunk_content_is_reported_as_corrupt(logdir: Path, column: str, codec: bytes,
                                                       start: bool) -> None:

@@ -60,7 +60,7 @@ def read_scalars(conn: sqlite3.Connection, series_id: int, *, run_id: str, name:
     buckets = downsample.bucket_count(max_points)
     cheap, costly = _split_by_bucket(meta, whole, first, last, buckets)
     decoded = _in_range(_decode(conn, [m[0] for m in costly], [m[3] for m in costly]), lo, hi)
-    pts = _Points.concat([decoded, *cheap])
+    pts = _Points.concat([decoded, *cheap]) if cheap else decoded
     costly_ids = {m[0] for m in costly}
     total = len(decoded.steps) + sum(m[3] for m in meta if m[0] not in costly_ids)
     if total <= max_points:  # the range itself fits the budget (its chunks did not): exact
@@ -76,9 +76,10 @@ def _split_by_bucket(meta: list[tuple], whole: list[tuple], first: int, last: in
     whole_ids = {m[0] for m in whole}
     cheap: list[_Points] = []
     costly: list[tuple] = []
+    span = int(last) - int(first) + 1
     for m in meta:
-        b = downsample.bucket_of(np.array([m[1], m[2]], np.int64), first, last, buckets)
-        if m[0] in whole_ids and b[0] == b[1] and m[4] == 0:
+        same_bucket = (m[1] - first) * buckets // span == (m[2] - first) * buckets // span
+        if m[0] in whole_ids and same_bucket and m[4] == 0:
             steps = np.array([m[6], m[9], m[12]], np.int64)
             _, first_of = np.unique(steps, return_index=True)  # min, max, last may coincide
             cheap.append(_Points(steps, np.array([m[5], m[8], m[11]], np.float64),
@@ -89,24 +90,31 @@ def _split_by_bucket(meta: list[tuple], whole: list[tuple], first: int, last: in
 
 
 def _decode(conn: sqlite3.Connection, ids: list[int], counts: list[int]) -> _Points:
-    if not ids:
-        return _Points.concat([])
-    parts: dict[int, _Points] = {}
+    """Decode chunks (in the order of ``ids``) straight into preallocated arrays."""
+    total = sum(counts)
+    steps = np.empty(total, np.int64)
+    values = np.empty(total, np.float64)
+    walls = np.empty(total, np.int64)
+    offsets = dict(zip(ids, np.cumsum([0, *counts]).tolist()[:len(ids)], strict=True))
     for batch in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
         chunk_ids = ids[batch:batch + 500]
         marks = ",".join("?" * len(chunk_ids))
         rows = conn.execute(f"SELECT id, count, steps, vals, walls FROM scalar_chunks WHERE id IN"
                             f" ({marks})", chunk_ids).fetchall()
-        for cid, count, steps, vals, walls in rows:
+        for cid, count, s_blob, v_blob, w_blob in rows:
+            o = offsets[cid]
             try:
-                part = _Points(decode_ints(steps, count), decode_floats(vals, count),
-                               decode_ints(walls, count))
+                parts = (decode_ints(s_blob, count), decode_floats(v_blob, count),
+                         decode_ints(w_blob, count))
             except (ValueError, zlib.error, struct.error) as exc:  # damage SQLite cannot see
                 raise sqlite3.DatabaseError(f"cannot decode scalar chunk {cid}: {exc}") from exc
-            if not len(part.steps) == len(part.values) == len(part.walls) == count:
+            if not len(parts[0]) == len(parts[1]) == len(parts[2]) == count:
                 raise sqlite3.DatabaseError(f"cannot decode scalar chunk {cid}: wrong length")
-            parts[cid] = part
-    return _Points.concat([parts[i] for i in ids if i in parts])
+            steps[o:o + count], values[o:o + count], walls[o:o + count] = parts
+    if total > 1 and np.any(steps[1:] < steps[:-1]):
+        order = np.argsort(steps, kind="stable")
+        return _Points(steps[order], values[order], walls[order])
+    return _Points(steps, values, walls)
 
 
 def _in_range(p: _Points, lo: int, hi: int) -> _Points:

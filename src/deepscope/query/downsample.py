@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 POINTS_PER_BUCKET = 3  # min, max, last
 IntArray = npt.NDArray[np.int64]
+_INT64_MAX = 2**63 - 1
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -29,6 +30,29 @@ def bucket_of(steps: IntArray, start: int, end: int, buckets: int) -> IntArray:
     return np.where(steps < start, 0, idx)
 
 
+def segment_starts(steps: IntArray, start: int, end: int, buckets: int) -> IntArray:
+    """Index of the first point of each non-empty bucket, for non-decreasing ``steps``.
+
+    Bucket ``k`` holds the steps ``s`` with ``floor((s - start) * buckets / span) == k``: its
+    first step is ``start + ceil(k * span / buckets)``, computed exactly with Python ints.
+    """
+    span = int(end) - int(start) + 1
+    bounds = [int(start) + -(-k * span // buckets) for k in range(1, buckets)]
+    bounds = [b for b in bounds if b <= _INT64_MAX]
+    cut = np.searchsorted(steps, np.array(bounds, dtype=np.int64), side="left")
+    starts = np.unique(np.concatenate([np.zeros(1, np.int64), cut.astype(np.int64)]))
+    return starts[starts < len(steps)]
+
+
+def _first_hits(hit: npt.NDArray[np.bool_], starts: IntArray) -> IntArray:
+    """For each segment, the index of its first True in ``hit`` (segments without one skip)."""
+    idx = np.flatnonzero(hit)
+    if len(idx) == 0:
+        return idx.astype(np.int64)
+    seg = np.searchsorted(starts, idx, side="right") - 1
+    return idx[np.r_[True, seg[1:] != seg[:-1]]].astype(np.int64)
+
+
 def select(steps: IntArray, values: FloatArray, *, start: int, end: int,
            buckets: int) -> IntArray:
     """Indices (sorted) of the points to keep: each bucket's min, max, last and first NaN.
@@ -43,18 +67,15 @@ def select(steps: IntArray, values: FloatArray, *, start: int, end: int,
     n = len(steps)
     if n == 0:
         return np.empty(0, np.int64)
-    b = bucket_of(steps, start, end, buckets)
-    starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
-    ends = np.r_[starts[1:], n] - 1
-    seg = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+    starts = segment_starts(steps, start, end, buckets)
+    lengths = np.diff(np.r_[starts, n])
+    keep = [np.r_[starts[1:], n].astype(np.int64) - 1]
     nan = np.isnan(values)
-    keep = [ends]
+    has_nan = bool(nan.any())
     for fill, reduce in ((np.inf, np.minimum), (-np.inf, np.maximum)):
-        v = np.where(nan, fill, values) if nan.any() else values
+        v = np.where(nan, fill, values) if has_nan else values
         extreme = reduce.reduceat(v, starts)
-        hits = np.flatnonzero(v == extreme[seg])
-        keep.append(hits[np.unique(seg[hits], return_index=True)[1]])
-    if nan.any():
-        hits = np.flatnonzero(nan)
-        keep.append(hits[np.unique(seg[hits], return_index=True)[1]])
+        keep.append(_first_hits(v == np.repeat(extreme, lengths), starts))
+    if has_nan:
+        keep.append(_first_hits(nan, starts))
     return np.unique(np.concatenate(keep))

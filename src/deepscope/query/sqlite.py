@@ -155,8 +155,15 @@ class SqliteReader:
         if max_points is not None and max_points < 1:
             raise ValueError(f"max_points must be a positive integer or None, got {max_points}")
         sid = self._series_id(run_id, name, "scalar")
-        return _scalars.read_scalars(self._conn(), sid, run_id=run_id, name=name, start=start,
-                                     end=end, max_points=max_points)
+        conn = self._conn()
+        # One read transaction: chunk metadata and blobs come from the same snapshot, even
+        # while a writer rewrites the series' open chunk.
+        conn.execute("BEGIN")
+        try:
+            return _scalars.read_scalars(conn, sid, run_id=run_id, name=name, start=start,
+                                         end=end, max_points=max_points)
+        finally:
+            conn.execute("COMMIT")
 
     @_reports_corruption
     def read_last_scalars(self, run_ids: Sequence[str]) -> dict[str, dict[str, LastValue]]:

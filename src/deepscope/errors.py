@@ -7,7 +7,8 @@ Hierarchy::
     ├── LogdirError                 a logdir cannot be created, written or opened
     │   ├── CorruptLogdirError      the database fails SQLite's integrity check
     │   └── SchemaVersionError      the logdir was written by a newer deepscope
-    └── NotFoundError               a run, series or media item does not exist
+    ├── NotFoundError               a run, series or media item does not exist
+    └── ServeError                  the dashboard server cannot start (e.g. its port is taken)
 
 Bad *values* passed to the logging API raise the built-in ``TypeError``/``ValueError`` with the
 key and the offending value named, as Python users expect.
@@ -49,3 +50,9 @@ class NotFoundError(DeepscopeError):
     """A run, series or media item that was asked for does not exist."""
 
     http_code = 404
+
+
+class ServeError(DeepscopeError):
+    """The dashboard server cannot start: the port is taken or the host cannot be bound."""
+
+    http_code = 500

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import torch
+from torch import nn
 
 from ..errors import DeepscopeError
 from ..records import Finding
@@ -59,6 +60,22 @@ def nonfinite_flag(t: torch.Tensor) -> Flag:
     return ~torch.isfinite(t).all()
 
 
+# Modules whose output is finite whenever their input is: elementwise maps of finite values to
+# finite values, max pooling (selects input values) and reshapes. Exact types only (a subclass
+# may override forward).
+_KEEPS_FINITE: frozenset[type[nn.Module]] = frozenset({
+    nn.ReLU, nn.ReLU6, nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Hardsigmoid, nn.Softsign,
+    nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d,
+    nn.AdaptiveMaxPool3d, nn.Flatten, nn.Unflatten, nn.Identity})
+
+
+def keeps_finite(module: nn.Module) -> bool:
+    """Is ``module``'s output finite whenever all its tensor inputs are?"""
+    if isinstance(module, nn.LeakyReLU):
+        return type(module) is nn.LeakyReLU and abs(module.negative_slope) <= 1.0
+    return type(module) in _KEEPS_FINITE
+
+
 def _any(flags: list[Flag]) -> Flag | None:
     if not flags:
         return None
@@ -94,8 +111,9 @@ class Sentinel:
         default_factory=dict, repr=False)
 
     def on_forward(self, module: str, module_type: str, inputs: list[torch.Tensor],
-                   outputs: list[torch.Tensor]) -> None:
-        """Flag one module call (no host sync on an accelerator)."""
+                   outputs: list[torch.Tensor], *, keeps_finite: bool = False) -> None:
+        """Flag one module call (no host sync on an accelerator). With ``keeps_finite`` (see
+        :func:`keeps_finite`) the outputs of a call whose inputs are known finite are not read."""
         if self.reported:
             return
         seen = self._outputs
@@ -109,11 +127,12 @@ class Sentinel:
                 in_flags.append(hit[2])
             else:
                 in_flags.append(nonfinite_flag(t))
+        known_finite = keeps_finite and bool(in_flags) and all(f is False for f in in_flags)
         out_flags: list[Flag] = []
         for t in outputs:
             if not t.is_floating_point() or not t.numel():
                 continue
-            flag = nonfinite_flag(t)
+            flag = False if known_finite else nonfinite_flag(t)
             out_flags.append(flag)
             if not t.is_inference():
                 seen[id(t)] = (weakref.ref(t), t._version, flag)
@@ -142,7 +161,8 @@ class Sentinel:
         if self.reported or (not forward and not grads and not out_grads):
             return None
         flags = [f for r in forward for f in (r.input_bad, r.output_bad) if f is not None]
-        flags += [~torch.isfinite(n) for _, n in grads]
+        if grads:
+            flags.append(~torch.isfinite(torch.stack([n for _, n in grads])).all())
         flags += [f for _, f in out_grads]
         found = _any(flags)
         if found is None or not bool(found):

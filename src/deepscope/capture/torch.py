@@ -25,7 +25,7 @@ from torch import nn
 from ..graph.torch_tree import module_tree
 from ..summarize.numpy import DEFAULT_BINS
 from ..summarize.torch import Pending, finalize_with_scalars, start_summary
-from ._torch_sentinel import NonFiniteError, OnNonfinite, Sentinel
+from ._torch_sentinel import NonFiniteError, OnNonfinite, Sentinel, keeps_finite
 from .sink import WatchSink
 
 WHAT = ("weights", "grads", "updates", "activations", "activation_grads")
@@ -161,7 +161,8 @@ class _Watcher:
             return
         outs = _tensors(output)
         if self.sentinel is not None and not self.sentinel.reported:
-            self.sentinel.on_forward(name, type(module).__name__, _tensors(inputs), outs)
+            self.sentinel.on_forward(name, type(module).__name__, _tensors(inputs), outs,
+                                     keeps_finite=keeps_finite(module))
             if outs and outs[0].requires_grad:
                 outs[0].register_hook(  # type: ignore[no-untyped-call]
                     partial(self.sentinel.on_output_grad, name))

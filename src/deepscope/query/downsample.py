@@ -30,6 +30,14 @@ def bucket_of(steps: IntArray, start: int, end: int, buckets: int) -> IntArray:
     return np.where(steps < start, 0, idx)
 
 
+def sorted_unique(a: IntArray) -> IntArray:
+    """Sorted distinct values (by sorting: numpy 2's hash-based ``unique`` is far slower here)."""
+    if len(a) == 0:
+        return a.astype(np.int64)
+    a = np.sort(a, kind="stable")
+    return a[np.r_[True, a[1:] != a[:-1]]].astype(np.int64)
+
+
 def segment_starts(steps: IntArray, start: int, end: int, buckets: int) -> IntArray:
     """Index of the first point of each non-empty bucket, for non-decreasing ``steps``.
 
@@ -40,7 +48,7 @@ def segment_starts(steps: IntArray, start: int, end: int, buckets: int) -> IntAr
     bounds = [int(start) + -(-k * span // buckets) for k in range(1, buckets)]
     bounds = [b for b in bounds if b <= _INT64_MAX]
     cut = np.searchsorted(steps, np.array(bounds, dtype=np.int64), side="left")
-    starts = np.unique(np.concatenate([np.zeros(1, np.int64), cut.astype(np.int64)]))
+    starts = sorted_unique(np.concatenate([np.zeros(1, np.int64), cut.astype(np.int64)]))
     return starts[starts < len(steps)]
 
 
@@ -78,4 +86,4 @@ def select(steps: IntArray, values: FloatArray, *, start: int, end: int,
         keep.append(_first_hits(v == np.repeat(extreme, lengths), starts))
     if has_nan:
         keep.append(_first_hits(nan, starts))
-    return np.unique(np.concatenate(keep))
+    return sorted_unique(np.concatenate(keep))

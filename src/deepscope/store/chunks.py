@@ -14,6 +14,10 @@ tag, so a future codec never needs a schema change:
   fits, else ``D``.
 
 Values round-trip bit for bit, NaN and +-Inf included.
+
+Beside them, ``blocks`` indexes the extremes of every ``BLOCK_POINTS``-point block of the chunk
+(tag ``B``: per block the uint16 position of its minimum, its maximum and its first NaN, or
+``NO_NAN``), so a zoomed-out read can look at a few candidate points per block instead of all.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 
 CHUNK_POINTS = 4096  # points per sealed chunk: ~250 rows per million points
+BLOCK_POINTS = 64  # points per block whose extremes are indexed (0.1 byte a point)
+NO_NAN = 0xFFFF  # block index entry: the block holds no NaN
 _ZLIB_LEVEL = 1  # fastest level; higher levels gain little on deltas and shuffled floats
 _MIN_SAVING = 0.5  # fraction of raw size compression must save to be worth its decode time
 _ARITH = struct.Struct("<qq")
@@ -55,6 +61,7 @@ class EncodedChunk:
     steps: bytes
     values: bytes
     walls: bytes
+    blocks: bytes = b""
 
 
 def encode_chunk(steps: Int64Array, values: Float64Array, walls_us: Int64Array) -> EncodedChunk:
@@ -88,8 +95,40 @@ def encode_chunk(steps: Int64Array, values: Float64Array, walls_us: Int64Array) 
         max_wall=None if hi is None else int(walls_us[hi]),
         last_value=float(values[i_last]), last_wall=int(walls_us[i_last]), nan_count=nan_count,
         steps=encode_ints(steps), values=encode_floats(values),
-        walls=encode_ints(walls_us, raw_deltas=True),
+        walls=encode_ints(walls_us, raw_deltas=True), blocks=encode_blocks(values),
     )
+
+
+def encode_blocks(values: Float64Array) -> bytes:
+    """Index each block's minimum, maximum and first NaN (positions within the chunk)."""
+    n = len(values)
+    nb = -(-n // BLOCK_POINTS)
+    nan = np.isnan(values)
+    lo = np.full(nb * BLOCK_POINTS, np.inf)
+    hi = np.full(nb * BLOCK_POINTS, -np.inf)
+    lo[:n] = np.where(nan, np.inf, values)
+    hi[:n] = np.where(nan, -np.inf, values)
+    base = np.arange(nb) * BLOCK_POINTS
+    mins = base + lo.reshape(nb, BLOCK_POINTS).argmin(axis=1)
+    maxs = base + hi.reshape(nb, BLOCK_POINTS).argmax(axis=1)
+    padded = np.zeros(nb * BLOCK_POINTS, dtype=bool)
+    padded[:n] = nan
+    blocks_nan = padded.reshape(nb, BLOCK_POINTS)
+    nans = np.where(blocks_nan.any(axis=1), base + blocks_nan.argmax(axis=1), NO_NAN)
+    mins, maxs = np.minimum(mins, n - 1), np.minimum(maxs, n - 1)
+    return b"B" + np.concatenate([mins, maxs, nans]).astype("<u2").tobytes()
+
+
+def decode_blocks(blob: bytes | None, count: int) -> tuple[np.ndarray, np.ndarray,
+                                                           np.ndarray] | None:
+    """Positions of each block's minimum, maximum and first NaN (None if not indexed)."""
+    if not blob or blob[:1] != b"B":
+        return None
+    nb = -(-count // BLOCK_POINTS)
+    idx = np.frombuffer(blob, dtype="<u2", offset=1).astype(np.int64)
+    if len(idx) != 3 * nb:
+        raise ValueError(f"block index of {len(idx)} entries for {nb} blocks")
+    return idx[:nb], idx[nb:2 * nb], idx[2 * nb:]
 
 
 def encode_ints(a: Int64Array, *, raw_deltas: bool = False) -> bytes:

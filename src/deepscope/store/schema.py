@@ -16,7 +16,7 @@ from ..errors import SchemaVersionError
 
 DB_FILENAME = "deepscope.db"
 MEDIA_DIRNAME = "media"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 60_000  # how long SQLite itself waits on a lock before our retry loop takes over
 
 _SCHEMA_V1 = """
@@ -127,10 +127,16 @@ CREATE TABLE findings (
 CREATE INDEX findings_run ON findings(run_id, step_start);
 """
 
+# Per-64-point block extremes inside each chunk (older chunks keep NULL and decode fully).
+_SCHEMA_V3 = """
+ALTER TABLE scalar_chunks ADD COLUMN blocks BLOB
+"""
+
 # version reached -> function taking the connection from (version - 1) to version
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: lambda conn: _run_script(conn, _SCHEMA_V1),
     2: lambda conn: _run_script(conn, _SCHEMA_V2),  # model structure and findings
+    3: lambda conn: _run_script(conn, _SCHEMA_V3),  # block extremes for zoomed-out reads
 }
 
 

@@ -231,18 +231,18 @@ def _write_chunk(conn: sqlite3.Connection, w: ChunkWrite) -> int:
     c = w.chunk
     cols = (c.first_step, c.last_step, c.count, c.min_value, c.min_step, c.min_wall, c.max_value,
             c.max_step, c.max_wall, c.last_value, c.last_wall, c.nan_count, c.steps, c.values,
-            c.walls)
+            c.walls, c.blocks)
     if w.rowid is None:
         cur = conn.execute(
             "INSERT INTO scalar_chunks (series_id, first_step, last_step, count, min_value,"
             " min_step, min_wall, max_value, max_step, max_wall, last_value, last_wall,"
-            " nan_count, steps, vals, walls)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (w.series_id, *cols))
+            " nan_count, steps, vals, walls, blocks)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (w.series_id, *cols))
         return int(cur.lastrowid or 0)
     conn.execute(
         "UPDATE scalar_chunks SET first_step = ?, last_step = ?, count = ?, min_value = ?,"
         " min_step = ?, min_wall = ?, max_value = ?, max_step = ?, max_wall = ?, last_value = ?,"
-        " last_wall = ?, nan_count = ?, steps = ?, vals = ?, walls = ? WHERE id = ?",
+        " last_wall = ?, nan_count = ?, steps = ?, vals = ?, walls = ?, blocks = ? WHERE id = ?",
         (*cols, w.rowid))
     return w.rowid
 

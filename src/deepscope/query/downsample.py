@@ -12,7 +12,6 @@ import numpy.typing as npt
 
 POINTS_PER_BUCKET = 3  # min, max, last
 IntArray = npt.NDArray[np.int64]
-_INT64_MAX = 2**63 - 1
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -21,13 +20,22 @@ def bucket_count(max_points: int) -> int:
     return max(1, max_points // POINTS_PER_BUCKET)
 
 
-def bucket_of(steps: IntArray, start: int, end: int, buckets: int) -> IntArray:
-    """Bucket index of each step, for ``buckets`` equal-width step buckets over [start, end]."""
+def bucket_bounds(start: int, end: int, buckets: int) -> IntArray:
+    """First step of buckets 1..buckets-1 over [start, end], computed exactly.
+
+    Bucket ``k`` holds the steps ``s`` with ``floor((s - start) * buckets / span) == k``, so it
+    starts at ``start + ceil(k * span / buckets)`` (Python ints: no overflow, no rounding).
+    """
     span = int(end) - int(start) + 1
-    # steps - start in uint64: exact for every step >= start, where int64 could overflow
-    offset = (steps.astype(np.uint64) - np.uint64(int(start) % 2**64)).astype(np.float64)
-    idx = np.clip(np.floor(offset * (buckets / span)), 0, buckets - 1).astype(np.int64)
-    return np.where(steps < start, 0, idx)
+    return np.array([int(start) + -(-k * span // buckets) for k in range(1, buckets)],
+                    dtype=np.int64)
+
+
+def bucket_of(steps: IntArray, start: int, end: int, buckets: int) -> IntArray:
+    """Bucket index of each step, for ``buckets`` equal-width step buckets over [start, end]
+    (steps outside the range fall in the first or last bucket)."""
+    return np.searchsorted(bucket_bounds(start, end, buckets), steps,
+                           side="right").astype(np.int64)
 
 
 def sorted_unique(a: IntArray) -> IntArray:
@@ -41,13 +49,9 @@ def sorted_unique(a: IntArray) -> IntArray:
 def segment_starts(steps: IntArray, start: int, end: int, buckets: int) -> IntArray:
     """Index of the first point of each non-empty bucket, for non-decreasing ``steps``.
 
-    Bucket ``k`` holds the steps ``s`` with ``floor((s - start) * buckets / span) == k``: its
-    first step is ``start + ceil(k * span / buckets)``, computed exactly with Python ints.
+    Buckets are those of :func:`bucket_bounds`.
     """
-    span = int(end) - int(start) + 1
-    bounds = [int(start) + -(-k * span // buckets) for k in range(1, buckets)]
-    bounds = [b for b in bounds if b <= _INT64_MAX]
-    cut = np.searchsorted(steps, np.array(bounds, dtype=np.int64), side="left")
+    cut = np.searchsorted(steps, bucket_bounds(start, end, buckets), side="left")
     starts = sorted_unique(np.concatenate([np.zeros(1, np.int64), cut.astype(np.int64)]))
     return starts[starts < len(steps)]
 

@@ -7,6 +7,7 @@ Needs torch and scikit-learn; uses no network.
 from __future__ import annotations
 
 import argparse
+import time
 
 import numpy as np
 import torch
@@ -45,6 +46,8 @@ def train(args: argparse.Namespace) -> str:
               "optimizer": {"name": "adam"}, "seed": args.seed}
     with deepscope.init(project="digits", name=args.name, config=config, logdir=args.logdir,
                         tags=["demo", "mlp"]) as run:
+        if args.watch:
+            run.watch(model, optimizer=opt, every=args.watch)
         run.log_image("inputs/first_digits", xtr[:16].reshape(16, 8, 8).reshape(128, 8).numpy())
         step = 0
         for epoch in range(args.epochs):
@@ -60,6 +63,8 @@ def train(args: argparse.Namespace) -> str:
                 run.log({"train/loss": loss, "train/acc": acc,
                          "lr": opt.param_groups[0]["lr"]}, step=step)
                 step += 1
+                if args.delay:
+                    time.sleep(args.delay)  # pace the demo so the dashboard has something live
             val_loss, val_acc = evaluate(model, xva, yva)
             run.log({"val/loss": val_loss, "val/acc": val_acc, "epoch": epoch}, step=step)
             for name, p in model.named_parameters():
@@ -81,6 +86,10 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--watch", type=int, default=0, metavar="N",
+                   help="record per-layer statistics every N steps (run.watch); 0: off")
+    p.add_argument("--delay", type=float, default=0.0,
+                   help="seconds to sleep after each step (to watch training live)")
     train(p.parse_args())
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._names import random_run_name
-from .diagnose.engine import diagnose_run
-from .query.sqlite import SqliteReader
 from ._sysinfo import collect_system_info
 from ._values import check_name
+from .diagnose.engine import diagnose_run
+from .diagnose.live import LIVE_INTERVAL_S, LiveDiagnosis, OnFinding
 from .errors import NotFoundError, RunStateError
 from .query.sqlite import SqliteReader
 from .records import Finding, RunMeta
@@ -37,6 +37,7 @@ def init(project: str | None = None, name: str | None = None, *,
          config: Mapping[str, Any] | None = None, tags: Iterable[str] = (), notes: str = "",
          logdir: str | os.PathLike[str] | None = None, id: str | None = None,
          resume: Literal["allow", "must"] | None = None,
+         on_finding: OnFinding = "warn", live_diagnosis: float | None = LIVE_INTERVAL_S,
          writer_settings: WriterSettings | None = None, exit_hooks: bool = True,
          environ: Mapping[str, str] | None = None) -> Run:
     """Start (or resume) a run and make it the current run.
@@ -51,6 +52,12 @@ def init(project: str | None = None, name: str | None = None, *,
         id: The run id; random when omitted.
         resume: ``"allow"`` appends to the run ``id`` if it exists (else creates it); ``"must"``
             requires it to exist. Without ``resume`` an existing ``id`` is an error.
+        on_finding: What live diagnosis does with a new finding: ``"warn"`` (a console line,
+            the default), ``"raise"`` (errors stop training: the next ``log()`` raises
+            ``FindingError``; warnings are printed), ``"ignore"`` (only stored), or a mapping
+            from detector id or category to one of those.
+        live_diagnosis: Seconds between live diagnosis passes over what was written (None:
+            off). A last pass runs at ``finish()``.
         writer_settings: Flush interval and memory bounds of the background writer.
         exit_hooks: Finish the run at interpreter exit and on SIGTERM, recording crashes.
         environ: Environment to read ``DEEPSCOPE_LOGDIR`` from (``os.environ`` by default).
@@ -110,6 +117,10 @@ def init(project: str | None = None, name: str | None = None, *,
     writer.start()
     run = Run(meta, store=store, writer=writer, last_step=last_step,
               install_exit_hooks=exit_hooks)
+    if live_diagnosis is not None:
+        run.start_live_diagnosis(LiveDiagnosis(store.logdir, meta.id, on_finding=on_finding,
+                                               store=run.store_finding,
+                                               interval=live_diagnosis))
     _current.set(run)
     return run
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._lifecycle import ExitHooks
 from ._values import _INT64_MAX, _INT64_MIN, check_name, check_step, to_scalar
+from .diagnose.live import FindingError, LiveDiagnosis
 from .records import (
     Finding,
     MediaRecord,
@@ -77,6 +78,7 @@ class Run:
         self._state_lock = threading.Lock()
         self._warned_after_finish = False
         self._watches: list[WatchHandle] = []
+        self._live: LiveDiagnosis | None = None
         self._hooks = ExitHooks(self._finish_from_hook)
         if install_exit_hooks:
             self._hooks.install()
@@ -98,6 +100,8 @@ class Run:
         """
         if self._state is not RunState.ACTIVE:
             return self._warn_finished()
+        if self._live is not None and self._live.pending is not None:
+            self._raise_finding()
         names = tuple(data)
         values = list(data.values())
         types = set(map(type, values))
@@ -114,6 +118,16 @@ class Run:
         self._step = step
         if values:
             self._writer.add_row(step, self._clock(), names, values)
+
+    def _raise_finding(self) -> None:
+        assert self._live is not None and self._live.pending is not None
+        finding, self._live.pending = self._live.pending, None
+        raise FindingError(finding)
+
+    def start_live_diagnosis(self, live: LiveDiagnosis) -> None:
+        """Attach and start the live diagnosis thread (done by :func:`deepscope.init`)."""
+        self._live = live
+        live.start()
 
     @staticmethod
     def _coerce(names: tuple[str, ...], values: list[Any], types: set[type]) -> list[float]:
@@ -177,6 +191,10 @@ class Run:
                             f"{type(finding).__name__}")
         if self._state is not RunState.ACTIVE:
             return self._warn_finished()
+        self._writer.add_other(finding)
+
+    def store_finding(self, finding: Finding) -> None:
+        """Queue a finding for the store in any state (live diagnosis' last pass at finish)."""
         self._writer.add_other(finding)
 
     def log_model(self, tree: Mapping[str, Any], *, name: str = "model") -> None:
@@ -318,6 +336,9 @@ class Run:
             self._state = RunState.FINISHING
         try:
             self._writer.close(timeout=FINISH_TIMEOUT_S)
+            if self._live is not None:  # a last look at the complete run; findings stored below
+                self._live.stop(final_pass=True)
+                self._writer.close(timeout=FINISH_TIMEOUT_S)
             self._store.set_status(self.id, status, now=self._clock(), reason=reason)
             self._store.close()  # reopened lazily if metadata is changed after finish
         finally:

@@ -26,6 +26,7 @@ from .store.writer import Writer, WriterSettings
 
 DEFAULT_LOGDIR = "deepscope-logs"
 LOGDIR_ENV = "DEEPSCOPE_LOGDIR"  # overrides the default logdir when init() gets none
+LIVE_ENV = "DEEPSCOPE_LIVE_DIAGNOSIS"  # "0"/"off" turns live diagnosis off by default
 DEFAULT_PROJECT = "default"
 _RUN_ID_BYTES = 4  # 8 hex characters
 
@@ -57,7 +58,7 @@ def init(project: str | None = None, name: str | None = None, *,
             ``FindingError``; warnings are printed), ``"ignore"`` (only stored), or a mapping
             from detector id or category to one of those.
         live_diagnosis: Seconds between live diagnosis passes over what was written (None:
-            off). A last pass runs at ``finish()``.
+            off; so does ``DEEPSCOPE_LIVE_DIAGNOSIS=0``). A last pass runs at ``finish()``.
         writer_settings: Flush interval and memory bounds of the background writer.
         exit_hooks: Finish the run at interpreter exit and on SIGTERM, recording crashes.
         environ: Environment to read ``DEEPSCOPE_LOGDIR`` from (``os.environ`` by default).
@@ -117,7 +118,7 @@ def init(project: str | None = None, name: str | None = None, *,
     writer.start()
     run = Run(meta, store=store, writer=writer, last_step=last_step,
               install_exit_hooks=exit_hooks)
-    if live_diagnosis is not None:
+    if live_diagnosis is not None and env.get(LIVE_ENV, "").lower() not in ("0", "off", "false"):
         run.start_live_diagnosis(LiveDiagnosis(store.logdir, meta.id, on_finding=on_finding,
                                                store=run.store_finding,
                                                interval=live_diagnosis))

@@ -22,3 +22,9 @@ def run(logdir: Path) -> Iterator[deepscope.Run]:
     yield r
     r.finish()
 
+
+
+@pytest.fixture(autouse=True)
+def _no_live_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests measure capture alone (cost, memory, stored findings)."""
+    monkeypatch.setenv("DEEPSCOPE_LIVE_DIAGNOSIS", "0")

@@ -177,7 +177,7 @@ def test_memory_stays_flat_over_2000_steps(run: deepscope.Run) -> None:
 
     model = mlp()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    run.watch(model, optimizer=opt, every=1)
+    run.watch(model, optimizer=opt, every=4)  # sentinel every step, 500 full captures
     train(model, opt, 400)
     run.flush()
     start = rss_mb()

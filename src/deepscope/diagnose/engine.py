@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from ..query.reader import Reader
 from ..records import Finding
-from .detectors import DETECTORS, Detector
+from .detectors import DETECTORS, SEES_NONFINITE, Detector
 from .finding import causal_rank, severity_rank
 from .view import RunView
 
@@ -20,10 +20,11 @@ def diagnose_run(reader: Reader, run_id: str, *,
     Findings are ordered by severity (errors first), then step.
     """
     view = RunView(reader, run_id)
+    clean = view.before_nonfinite()
     found: list[Finding] = []
     for detector_id, detect in (detectors or DETECTORS).items():
         try:
-            found.extend(detect(view))
+            found.extend(detect(view if detector_id in SEES_NONFINITE else clean))
         except Exception as exc:  # noqa: BLE001 - reported, never fatal
             warnings.warn(f"deepscope: detector {detector_id} failed on run {run_id}: {exc!r}",
                           RuntimeWarning, stacklevel=2)

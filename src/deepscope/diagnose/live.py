@@ -18,7 +18,7 @@ from typing import Literal, TextIO
 from ..errors import DeepscopeError
 from ..query.sqlite import SqliteReader
 from ..records import Finding
-from .detectors import DETECTORS
+from .detectors import DETECTORS, SEES_NONFINITE
 from .view import RunView
 
 Action = Literal["warn", "raise", "ignore"]
@@ -91,7 +91,9 @@ class LiveDiagnosis:
         try:
             with SqliteReader(self._logdir) as reader:
                 view = RunView(reader, self._run_id)
-                found = [f for detect in DETECTORS.values() for f in _safe(detect, view)]
+                clean = view.before_nonfinite()
+                found = [f for key, detect in DETECTORS.items()
+                         for f in _safe(detect, view if key in SEES_NONFINITE else clean)]
         except Exception as exc:  # noqa: BLE001 - diagnosis must never break training
             print(f"deepscope: live diagnosis skipped a pass: {exc}", file=self._out or sys.stderr)
             return []

@@ -10,20 +10,40 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+import numpy as np
+
 from ..query.reader import Reader, ScalarSeries, SummaryPoint
 
 MAX_POINTS = 50_000  # scalar points a detector reads per series (downsampled beyond)
+MAX_SUMMARIES = 512  # tensor summaries read per series: evenly spaced, always the last
 
 
 class RunView:
-    """Cached access to one run's series."""
+    """Cached access to one run's series.
 
-    def __init__(self, reader: Reader, run_id: str) -> None:
+    With ``horizon`` set, series end just before that step: detectors then judge the run as it
+    was before it broke (after a NaN everything else is a consequence, not a cause).
+    """
+
+    def __init__(self, reader: Reader, run_id: str, *, horizon: int | None = None) -> None:
         """Read ``run_id`` through ``reader``."""
         self.reader = reader
         self.run_id = run_id
+        self.horizon = horizon
         self._scalars: dict[str, ScalarSeries | None] = {}
         self._summaries: dict[str, list[SummaryPoint]] = {}
+
+    def before_nonfinite(self) -> RunView:
+        """A view ending before the first non-finite loss or sentinel finding (or this one)."""
+        first = [f.step_start for f in self.reader.list_findings(self.run_id)
+                 if f.category == "nonfinite" and f.step_start is not None]
+        for name in self.loss_series():
+            s = self.scalar(name)
+            if s is not None and len(s):
+                bad = np.flatnonzero(~np.isfinite(s.values))
+                if len(bad):
+                    first.append(int(s.steps[bad[0]]))
+        return RunView(self.reader, self.run_id, horizon=min(first)) if first else self
 
     @cached_property
     def _series(self) -> dict[tuple[str, str], Any]:
@@ -37,16 +57,19 @@ class RunView:
         """A scalar series (None if absent); long series come downsampled."""
         if name not in self._scalars:
             info = self._series.get(("scalar", name))
+            end = None if self.horizon is None else self.horizon - 1
             self._scalars[name] = None if info is None else self.reader.read_scalars(
-                self.run_id, name, max_points=MAX_POINTS if info.count > MAX_POINTS else None)
+                self.run_id, name, end=end,
+                max_points=MAX_POINTS if info.count > MAX_POINTS else None)
         return self._scalars[name]
 
     def summaries(self, name: str) -> list[SummaryPoint]:
         """Tensor summaries of a series, ordered by step (empty if absent)."""
         if name not in self._summaries:
             present = ("tensor", name) in self._series
-            self._summaries[name] = (self.reader.read_tensor_summaries(self.run_id, name)
-                                     if present else [])
+            end = None if self.horizon is None else self.horizon - 1
+            self._summaries[name] = (self.reader.read_tensor_summaries(
+                self.run_id, name, end=end, max_points=MAX_SUMMARIES) if present else [])
         return self._summaries[name]
 
     @cached_property

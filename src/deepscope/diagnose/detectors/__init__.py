@@ -11,6 +11,10 @@ from . import activations, curves, gradients, parameters
 
 Detector = Callable[[RunView], list[Finding]]
 
+# Detectors that look at non-finite values themselves; all others see the run only up to its
+# first non-finite step (see RunView.before_nonfinite).
+SEES_NONFINITE = frozenset({"loss.nonfinite"})
+
 DETECTORS: dict[str, Detector] = {
     **curves.DETECTORS,
     **gradients.DETECTORS,

@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import warnings
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,7 +41,6 @@ MAX_PENDING_POINTS = 2_000_000  # back-pressure bound: ~100 MB of queued scalars
 MAX_PENDING_BYTES = 256 * 2**20  # back-pressure bound for queued media and text
 HEARTBEAT_INTERVAL_S = 5.0  # the run's heartbeat is refreshed at least this often
 
-Row = tuple[int, float, tuple[str, ...], list[float]]
 OtherRecord = SummaryRecord | TextRecord | MediaRecord | Finding
 
 
@@ -53,6 +53,21 @@ def _size(record: OtherRecord) -> int:
     if isinstance(record, TextRecord):
         return len(record.text)
     return _RECORD_BYTES
+
+
+class _KeyBuffer:
+    """Queued ``log()`` calls that logged one set of keys, as flat typed arrays.
+
+    Arrays hold no Python objects, so the garbage collector never scans the queue (a queue of
+    tuples made every full collection pause training for tens of milliseconds).
+    """
+
+    __slots__ = ("steps", "walls", "values")
+
+    def __init__(self) -> None:
+        self.steps = array("q")
+        self.walls = array("d")
+        self.values = array("d")  # row-major: one row of len(keys) values per call
 
 
 @dataclass
@@ -86,7 +101,8 @@ class Writer:
         self._run_id = run_id
         self._settings = settings or WriterSettings()
         self._clock = clock
-        self._rows: collections.deque[Row] = collections.deque()
+        self._lock = threading.Lock()  # guards _buffers between log() and the writer's swap
+        self._buffers: dict[tuple[str, ...], _KeyBuffer] = {}
         self._others: collections.deque[OtherRecord] = collections.deque()
         # Each counter is written by one thread only, so no lock is needed on the hot path.
         self._produced = 0
@@ -119,7 +135,13 @@ class Writer:
 
     def add_row(self, step: int, wall: float, names: tuple[str, ...], values: list[float]) -> None:
         """Queue one ``log()`` call's scalars. Never touches the disk."""
-        self._rows.append((step, wall, names, values))
+        with self._lock:
+            buf = self._buffers.get(names)
+            if buf is None:
+                buf = self._buffers[names] = _KeyBuffer()
+            buf.steps.append(step)
+            buf.walls.append(wall)
+            buf.values.fromlist(values)
         self._produced += len(values)
         if self._produced - self._wake_mark >= self._check_every:
             self._wake_mark = self._produced
@@ -201,12 +223,12 @@ class Writer:
             self._error = exc
 
     def _write_once(self) -> None:
-        n_rows = len(self._rows)
-        rows = [self._rows.popleft() for _ in range(n_rows)]
+        with self._lock:
+            buffers, self._buffers = self._buffers, {}
         n_others = len(self._others)
         others = [self._others.popleft() for _ in range(n_others)]
-        self._pivot(rows)  # in memory only; from here the open chunks hold these points
-        points = self._uncommitted + sum(len(r[3]) for r in rows)
+        rows = self._pivot(buffers)  # in memory only; from here the open chunks hold these points
+        points = self._uncommitted + sum(len(b.values) for b in buffers.values())
         self._uncommitted = points  # until the commit succeeds
         now = self._clock()
         heartbeat = None
@@ -225,20 +247,16 @@ class Writer:
         self._uncommitted = 0
         self._bytes_out += sum(_size(o) for o in others)
 
-    def _pivot(self, rows: list[Row]) -> None:
-        """Move queued rows into the open chunks, grouping calls that logged the same keys."""
-        groups: dict[tuple[str, ...], tuple[list[int], list[float], list[list[float]]]] = {}
-        for step, wall, names, values in rows:
-            g = groups.get(names)
-            if g is None:
-                g = groups[names] = ([], [], [])
-            g[0].append(step)
-            g[1].append(wall)
-            g[2].append(values)
-        for names, (steps, walls, rows_values) in groups.items():
-            s = np.array(steps, dtype=np.int64)
-            w = np.rint(np.array(walls, dtype=np.float64) * 1e6).astype(np.int64)
-            v = np.array(rows_values, dtype=np.float64).reshape(len(steps), len(names))
+    def _pivot(self, buffers: dict[tuple[str, ...], _KeyBuffer]) -> int:
+        """Move queued rows into the open chunks (zero-copy views of the queue's arrays);
+        returns the number of rows."""
+        rows = 0
+        for names, buf in buffers.items():
+            n = len(buf.steps)
+            rows += n
+            s = np.frombuffer(buf.steps, dtype=np.int64)
+            w = np.rint(np.frombuffer(buf.walls, dtype=np.float64) * 1e6).astype(np.int64)
+            v = np.frombuffer(buf.values, dtype=np.float64).reshape(n, len(names))
             for j, name in enumerate(names):
                 oc = self._open.get(name)
                 if oc is None:
@@ -247,6 +265,8 @@ class Writer:
                 oc.values = np.concatenate([oc.values, v[:, j]])
                 oc.walls = np.concatenate([oc.walls, w])
                 self._dirty.add(name)
+            time.sleep(0)  # let the training thread have the GIL between key sets
+        return rows
 
     def _pending_chunks(self) -> bool:
         return bool(self._dirty)
@@ -257,6 +277,7 @@ class Writer:
         plan: list[tuple[str, int]] = []  # (series, points in the chunk) per write
         size = self._settings.chunk_points
         for name in sorted(dirty):
+            time.sleep(0)  # yield the GIL between series: log() must never wait long
             oc = self._open[name]
             sid = self._series_id(name, "scalar")
             rowid, start = oc.rowid, 0

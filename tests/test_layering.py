@@ -9,7 +9,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "deepscope"
 # Top-level modules that make up the public API layer.
-API_MODULES = {"_api", "run", "_open", "export", "_lifecycle", "_values", "_sysinfo",
+API_MODULES = {"_api", "_check", "run", "_open", "export", "_lifecycle", "_values", "_sysinfo",
                "_names", "keras", "lightning", "testing"}
 # Entry points: the package root re-exports everything, and ``_serve`` starts the server; the only
 # modules (with cli, through them) allowed to reach ``server``.

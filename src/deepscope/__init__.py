@@ -7,6 +7,7 @@ Dashboard: :func:`serve` shows a logdir in the browser.
 
 from ._api import (current_run, diagnose, finish, init, log, log_histogram, log_image,
                    log_text, summary)
+from ._check import check
 from ._open import open
 from ._serve import DashboardServer, serve
 from ._version import __version__
@@ -36,5 +37,5 @@ __all__ = [
     "NotFoundError", "Reader", "Run", "RunInfo", "RunStateError", "ScalarSeries",
     "SchemaVersionError", "SeriesInfo", "ServeError", "SummaryPoint", "TensorSummary", "TextPoint",
     "__version__", "current_run", "finish", "init", "log", "log_histogram", "log_image",
-    "log_text", "open", "serve", "summary", "diagnose", "Finding",
+    "log_text", "open", "serve", "summary", "diagnose", "Finding", "check",
 ]

@@ -44,7 +44,7 @@ def write_logdir(path: Path) -> Logdir:
     rng = np.random.default_rng(0)
     with deepscope.init(project="digits", name="mlp-a", config={"lr": 0.001,
                         "opt": {"name": "adam"}}, tags=["demo"], logdir=path,
-                        exit_hooks=False) as run:
+                        exit_hooks=False, live_diagnosis=None) as run:
         for step in range(300):
             loss = math.nan if step == 17 else (math.inf if step == 18 else 1.0 / (step + 1))
             run.log({"train/loss": loss, "train/acc": step / 300}, step=step)
@@ -65,9 +65,10 @@ def write_logdir(path: Path) -> Logdir:
                                 evidence={"value": math.nan}, suggestion="Lower the lr."))
         main = run.id
     with deepscope.init(project="digits", name="mlp-b", config={"lr": 0.1}, tags=["baseline"],
-                        logdir=path, exit_hooks=False) as run:
+                        logdir=path, exit_hooks=False, live_diagnosis=None) as run:
         run.log({"train/loss": 0.5}, step=0)
         other = run.id
-    with deepscope.init(project="misc", name="empty", logdir=path, exit_hooks=False) as run:
+    with deepscope.init(project="misc", name="empty", logdir=path, exit_hooks=False,
+                        live_diagnosis=None) as run:
         empty = run.id
     return Logdir(path, main, other, empty)

@@ -16,13 +16,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from ...records import Finding, Severity
+from ..records import Finding, Severity
 
 MAX_NAMES_LISTED = 20  # parameter names quoted in a message; evidence keeps them all
-# Hook dictionaries a module carries; deepscope's own hooks are dropped from the copy.
+# Hook dictionaries a module carries; deepscope's own hooks are left out of the copy.
 _HOOK_ATTRS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
-               "_backward_pre_hooks", "_forward_hooks_with_kwargs",
-               "_forward_pre_hooks_with_kwargs", "_forward_hooks_always_called")
+               "_backward_pre_hooks")
 
 
 @dataclass(frozen=True)
@@ -51,13 +50,46 @@ class Batch:
         """A copy whose input tensors are replaced by ``swap(tensor)`` (the target is kept)."""
         return replace(self, args=_map(self.args, swap), kwargs=_map(self.kwargs, swap))
 
+    def size(self, batch_dim: int) -> int | None:
+        """The number of samples: the first input tensor's size along ``batch_dim``."""
+        first = self.tensors()
+        if not first or first[0].ndim <= batch_dim:
+            return None
+        return int(first[0].shape[batch_dim])
+
+    def head(self, k: int, batch_dim: int) -> Batch:
+        """The first ``k`` samples: every tensor (inputs and target) whose size along
+        ``batch_dim`` is the batch size is cut to ``k``; others are kept whole."""
+        n = self.size(batch_dim)
+        if n is None or n <= k:
+            return self
+
+        def cut(t: torch.Tensor) -> torch.Tensor:
+            if t.ndim > batch_dim and t.shape[batch_dim] == n:
+                return t.narrow(batch_dim, 0, k)
+            return t
+
+        return Batch(args=_map(self.args, cut), kwargs=_map(self.kwargs, cut),
+                     target=_map(self.target, cut))
+
 
 def parse_batch(batch: Any, target: Any) -> Batch:
     """Read ``batch`` (tensor, ``(x, y)`` tuple, or dict of model kwargs) and ``target``.
 
     With ``target=`` given, a tuple or list is the model's positional arguments. Without it, a
-    2-tuple is ``(x, y)`` and a 1-tuple is ``(x,)``.
+    2-tuple is ``(x, y)`` and a 1-tuple is ``(x,)``. Tensors are detached (so no gradient ever
+    reaches the user's tensors) and inference-mode tensors are cloned (so autograd accepts them).
     """
+    parsed = _parse(batch, target)
+    return Batch(args=_map(parsed.args, _own), kwargs=_map(parsed.kwargs, _own),
+                 target=_map(parsed.target, _own))
+
+
+def _own(t: torch.Tensor) -> torch.Tensor:
+    return t.clone() if t.is_inference() else t.detach()
+
+
+def _parse(batch: Any, target: Any) -> Batch:
     if isinstance(batch, Mapping):
         return Batch(args=(), kwargs=dict(batch), target=target)
     if isinstance(batch, (tuple, list)):
@@ -91,21 +123,26 @@ def copy_model(model: nn.Module) -> nn.Module:
     """A deep copy to experiment on, without deepscope's own capture hooks.
 
     The user's model is never run: batch-norm statistics, gradients and RNG state stay theirs.
+    The hooks ``run.watch`` installed are left out of the copy (through the deepcopy memo, so
+    they are never copied at all: they hold the run and its database connection).
     """
+    memo: dict[int, Any] = {}
+    for module in model.modules():
+        for attr in _HOOK_ATTRS:
+            hooks = getattr(module, attr, None)
+            if isinstance(hooks, dict) and any(_is_deepscope_hook(f) for f in hooks.values()):
+                kept = type(hooks)()
+                memo[id(hooks)] = kept
+                for key, fn in hooks.items():
+                    if not _is_deepscope_hook(fn):
+                        kept[key] = copy.deepcopy(fn, memo)
     try:
-        clone = copy.deepcopy(model)
+        return copy.deepcopy(model, memo)
     except Exception as exc:
         raise TypeError(
             f"check() works on copy.deepcopy(model) so that your model is never modified, and "
             f"deepcopy failed: {exc!r}. Make the model deep-copyable (e.g. keep open files, "
             "locks or generators out of its attributes).") from exc
-    for module in clone.modules():
-        for attr in _HOOK_ATTRS:
-            hooks = getattr(module, attr, None)
-            if isinstance(hooks, dict):
-                for key in [k for k, fn in hooks.items() if _is_deepscope_hook(fn)]:
-                    del hooks[key]
-    return clone
 
 
 def trainable(model: nn.Module) -> list[tuple[str, nn.Parameter]]:

@@ -51,6 +51,7 @@ class Probe:
         kind: The loss kind (``cross_entropy``, ``nll``, ``bce_with_logits``, ``bce``,
             ``regression``) or None when unknown.
         output_is_constant_in_params: The output does not depend on any trainable parameter.
+        unreached: Trainable parameters the output does not depend on at all.
     """
 
     output: Any
@@ -60,6 +61,7 @@ class Probe:
     warnings: list[str] = field(default_factory=list)
     kind: str | None = None
     output_is_constant_in_params: bool = False
+    unreached: list[str] = field(default_factory=list)
 
 
 def loss_callable(loss_fn: Callable[..., Any] | None, output: Any) -> LossFn | None:
@@ -78,8 +80,9 @@ def run_probe(model: nn.Module, batch: Batch, loss_fn: Callable[..., Any] | None
     """Forward the batch once and compute the loss, recording warnings and a raised error."""
     output = batch.run(model)
     out = primary_tensor(output)
+    constant, unreached = _output_dependence(model, out)
     probe = Probe(output=output, out=None if out is None else out.detach(), loss=None,
-                  error=None, output_is_constant_in_params=_constant_in_params(model, out))
+                  error=None, output_is_constant_in_params=constant, unreached=unreached)
     compute = loss_callable(loss_fn, output)
     probe.kind = declared_kind(loss_fn)
     if compute is None:
@@ -164,13 +167,15 @@ def _candidates(out: torch.Tensor, target: torch.Tensor) -> list[tuple[str, floa
     return found
 
 
-def _constant_in_params(model: nn.Module, out: torch.Tensor | None) -> bool:
-    params = [p for _, p in trainable(model)]
-    if out is None or not params or not out.is_floating_point():
-        return False
+def _output_dependence(model: nn.Module, out: torch.Tensor | None) -> tuple[bool, list[str]]:
+    """(output depends on no parameter, names of parameters it does not reach at all)."""
+    named = trainable(model)
+    if out is None or not named or not out.is_floating_point():
+        return False, []
     if not out.requires_grad:
-        return True
+        return True, [n for n, _ in named]
     weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(0)).to(out)
-    grads = torch.autograd.grad((out * weights).sum(), params, retain_graph=True,
-                                allow_unused=True)
-    return all(g is None or not bool(g.any()) for g in grads)
+    grads = torch.autograd.grad((out * weights).sum(), [p for _, p in named],
+                                retain_graph=True, allow_unused=True)
+    constant = all(g is None or not bool(g.any()) for g in grads)
+    return constant, [n for (n, _), g in zip(named, grads, strict=True) if g is None]

@@ -12,15 +12,21 @@ Every rule reads the output and target values of the first forward pass, never l
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from ...records import Finding
+from ..records import Finding
 from ._preflight_batch import finding, stats
-from ._preflight_loss import (BCE, BCE_WITH_LOGITS, CROSS_ENTROPY, NLL, REGRESSION, Probe,
-                              num_classes)
+from ._preflight_loss import (
+    BCE,
+    BCE_WITH_LOGITS,
+    CROSS_ENTROPY,
+    NLL,
+    REGRESSION,
+    Probe,
+    num_classes,
+)
 
 PAIRING_MIN_VALUES = 16  # output values needed before "all in [0, 1]" is evidence, not chance
 PROB_SUM_ATOL = 1e-4  # softmax rows sum to 1 within this
@@ -38,8 +44,11 @@ def output_loss_pairing(probe: Probe) -> list[Finding]:
     out = probe.out
     if out is None or not out.is_floating_point() or out.numel() < 2:
         return []
-    for rule in (_softmax_over_one, _cross_entropy_one_class, _probabilities_to_logit_loss,
-                 _logits_to_bce, _not_log_probabilities):
+    rules = [_softmax_over_one, _cross_entropy_one_class]
+    if bool(torch.isfinite(out).all()) and out.max() > out.min():
+        # value rules: a constant output (e.g. a zero-initialized last layer) says nothing
+        rules += [_probabilities_to_logit_loss, _logits_to_bce, _not_log_probabilities]
+    for rule in rules:
         found = rule(probe, out.float())
         if found is not None:
             return [found]
@@ -124,8 +133,8 @@ def _probabilities_to_logit_loss(probe: Probe, out: torch.Tensor) -> Finding | N
             PAIRING, "loss_output_mismatch", "error",
             f"The outputs are {what}, but {loss} expects raw logits and applies the {applies} "
             "itself: predictions get squashed twice and gradients vanish.",
-            f"Remove the softmax/sigmoid at the end of the model and keep {loss} (apply it "
-            "only at inference).", evidence)
+            f"Remove the activation after the last layer (softmax/sigmoid) and keep {loss}; "
+            "apply the softmax/sigmoid only at inference.", evidence)
     zeros = (out == 0).float().mean().item()
     if out.min() >= 0 and zeros >= RELU_ZERO_FRACTION:
         evidence["zero_fraction"] = round(zeros, 4)
@@ -170,7 +179,8 @@ def _not_log_probabilities(probe: Probe, out: torch.Tensor) -> Finding | None:
 # -- broadcasting ------------------------------------------------------------------------------
 
 def _shape_mismatch(kind: str | None, out: torch.Tensor, target: torch.Tensor) -> Finding | None:
-    shapes = {"output_shape": list(out.shape), "target_shape": list(target.shape)}
+    shapes: dict[str, object] = {"output_shape": list(out.shape),
+                                 "target_shape": list(target.shape)}
     if kind in (CROSS_ENTROPY, NLL) and not target.is_floating_point():
         if target.ndim == out.ndim and out.ndim > 1 and target.shape[1] == 1:
             return finding(BROADCAST, "broadcast_loss", "error",
@@ -181,7 +191,7 @@ def _shape_mismatch(kind: str | None, out: torch.Tensor, target: torch.Tensor) -
     if kind not in (REGRESSION, BCE, BCE_WITH_LOGITS) or out.shape == target.shape:
         return None
     try:
-        joint = torch.broadcast_shapes(out.shape, target.shape)
+        joint = torch.broadcast_shapes(out.shape, target.shape)  # type: ignore[no-untyped-call]
     except RuntimeError:
         return finding(BROADCAST, "broadcast_loss", "error",
                        f"Output {tuple(out.shape)} and target {tuple(target.shape)} have shapes "
@@ -249,5 +259,3 @@ def _probability_targets(probe: Probe, out: torch.Tensor, target: torch.Tensor) 
         "Normalize the soft labels, or pass class indices (torch.long) instead.",
         {"target": stats(t)})]
 
-
-Check = Callable[..., list[Finding]]

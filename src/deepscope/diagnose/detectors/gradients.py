@@ -1,10 +1,17 @@
 """Exploding and vanishing gradients, from per-layer gradient norms of ``run.watch``.
 
-Rules (AUTOTRAINER's, recalibrated on our bug suite): with ``r = ‖∇W_first‖ / ‖∇W_last‖`` over
-the watched weight matrices in model order,
-- exploding: ``r > EXPLODING_RATIO`` or the total gradient norm above ``EXPLODING_NORM``, at
-  ``MIN_HITS_FRACTION`` of the capture steps (at least ``MIN_HITS``);
-- vanishing: ``r < VANISHING_RATIO`` and ``‖∇W_first‖ < VANISHING_FIRST_NORM`` likewise.
+Rules (AUTOTRAINER's, recalibrated on the bug suite in ``benchmarks/bugsuite``): over the
+watched weight matrices that train (a parameter whose updates are all zero is left out: its
+gradient is never applied, so it says nothing about gradient flow), in model order,
+``r = ‖∇W_first‖ / ‖∇W_last‖`` and ``d = ‖∂L/∂out_first‖ / ‖∂L/∂out_last‖`` (the gradient
+reaching the outputs of the first and last of those layers, ``activation_grads/``):
+- exploding: ``r > EXPLODING_RATIO`` at ``MIN_HITS_FRACTION`` of the capture steps (at least
+  ``MIN_HITS``), or the total gradient norm above ``EXPLODING_NORM`` at any capture;
+- vanishing: ``r < VANISHING_RATIO`` and ``0 < ‖∇W_first‖ < VANISHING_FIRST_NORM``, or
+  ``0 < d < VANISHING_RATIO``, likewise sustained. ``d`` catches the case where the forward
+  signal fades with the backward one (tiny activations make the last layer's weight gradient
+  tiny too, so ``r`` stays near 1). A gradient of exactly 0 is not vanishing: nothing reaches
+  the layer at all (dead units, zero inputs, a detached path), and other detectors say why.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import numpy as np
 
 from ...records import Finding
 from ..view import RunView
-from ._common import layer_of, norms_by_step, weight_params
+from ._common import layer_of, norms_by_step, scalars_by_step, trained_weight_params
 
 EXPLODING_RATIO = 70.0  # first/last layer gradient norm ratio
 EXPLODING_NORM = 1e4  # total gradient norm
@@ -30,7 +37,7 @@ def _sustained(mask: np.ndarray) -> bool:
 
 def exploding(view: RunView) -> list[Finding]:
     """``grad.exploding``: gradients grow across depth or in total."""
-    params = weight_params(view)
+    params = trained_weight_params(view)
     steps, norms = norms_by_step(view, params, "grads/")
     total = view.scalar("grad_norm/total")
     hits = np.zeros(len(steps), dtype=bool)
@@ -38,47 +45,78 @@ def exploding(view: RunView) -> list[Finding]:
     if len(params) >= 2 and len(steps):
         ratio = norms[:, 0] / np.maximum(norms[:, -1], 1e-30)
         hits |= ratio > EXPLODING_RATIO
-    big_total = total is not None and len(total) and np.nanmax(
-        np.where(np.isfinite(total.values), total.values, -np.inf)) > EXPLODING_NORM
-    if not (len(steps) and _sustained(hits)) and not big_total:
+    finite_total = (total.values[np.isfinite(total.values)] if total is not None
+                    else np.empty(0))
+    peak = float(finite_total.max()) if len(finite_total) else float("nan")
+    by_ratio = bool(len(steps)) and _sustained(hits)
+    if not by_ratio and not peak > EXPLODING_NORM:
         return []
-    first = steps[int(np.argmax(hits))] if hits.any() else int(total.steps[0])  # type: ignore[union-attr]
-    worst = float(np.nanmax(ratio)) if hits.any() else float("nan")
-    peak = float(np.nanmax(total.values)) if total is not None and len(total) else float("nan")
+    if by_ratio:
+        first = steps[int(np.argmax(hits))]
+        what = (f"the first layer's gradient norm is up to {float(np.nanmax(ratio)):.3g}x the "
+                f"last layer's (threshold {EXPLODING_RATIO:g}x)")
+    else:
+        assert total is not None
+        first = int(total.steps[int(np.argmax(total.values > EXPLODING_NORM))])
+        what = f"the total gradient norm reaches {peak:.3g} (threshold {EXPLODING_NORM:g})"
     return [Finding(
         "grad.exploding", "exploding_gradients", "error", first, steps[-1] if steps else first,
-        f"Gradients explode: the first layer's gradient norm is up to {worst:.3g}x the last "
-        f"layer's (threshold {EXPLODING_RATIO:g}x); total gradient norm peaks at {peak:.3g}.",
+        f"Gradients explode: {what}; total gradient norm peaks at {peak:.3g}.",
         layer=layer_of(params[0]) if params else None,
-        evidence={"series": [f"grads/{p}" for p in params[:2]] + ["grad_norm/total"],
-                  "ratio_max": worst, "total_norm_max": peak},
+        evidence={"series": [f"grads/{p}" for p in params[:1] + params[-1:]]
+                  + ["grad_norm/total"],
+                  "ratio_max": float(np.nanmax(ratio)) if hits.any() else None,
+                  "total_norm_max": peak},
         suggestion="Clip gradients (torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)), "
-                   "lower the learning rate, and check the initialization (e.g. kaiming for "
+                   "lower the learning rate, average rather than sum the loss over the batch, "
+                   "scale regression targets, and check the initialization (e.g. kaiming for "
                    "ReLU) and normalization layers.")]
 
 
 def vanishing(view: RunView) -> list[Finding]:
     """``grad.vanishing``: gradients fade toward the input layers."""
-    params = weight_params(view)
+    params = trained_weight_params(view)
+    if len(params) < 2:
+        return []
     steps, norms = norms_by_step(view, params, "grads/")
-    if len(params) < 2 or not steps:
+    hits, ratio = np.zeros(0, dtype=bool), np.zeros(0)
+    if steps:
+        ratio = norms[:, 0] / np.maximum(norms[:, -1], 1e-30)
+        hits = (ratio < VANISHING_RATIO) & (norms[:, 0] > 0) & (norms[:, 0] <
+                                                                 VANISHING_FIRST_NORM)
+    first, last = layer_of(params[0]), layer_of(params[-1])
+    dsteps, dnorms = scalars_by_step(view, [f"activation_grads/{first}",
+                                            f"activation_grads/{last}"])
+    dhits, dratio = np.zeros(0, dtype=bool), np.zeros(0)
+    if dsteps and first != last:
+        dratio = dnorms[:, 0] / np.maximum(dnorms[:, 1], 1e-30)
+        dhits = (dnorms[:, 0] > 0) & (dratio < VANISHING_RATIO)
+    if len(hits) and _sustained(hits):
+        i = int(np.argmax(hits))
+        at, how = steps[i], (f"gets a weight gradient of {float(norms[i, 0]):.2e}, "
+                             f"{float(ratio[i]):.1e}x the last layer's (thresholds "
+                             f"{VANISHING_RATIO:g}x and {VANISHING_FIRST_NORM:g})")
+        end = steps[-1]
+    elif len(dhits) and _sustained(dhits):
+        i = int(np.argmax(dhits))
+        at, how = dsteps[i], (f"receives {float(dratio[i]):.1e}x the gradient that reaches the "
+                              f"last layer's output (threshold {VANISHING_RATIO:g}x)")
+        end = dsteps[-1]
+    else:
         return []
-    ratio = norms[:, 0] / np.maximum(norms[:, -1], 1e-30)
-    hits = (ratio < VANISHING_RATIO) & (norms[:, 0] < VANISHING_FIRST_NORM)
-    if not _sustained(hits):
-        return []
-    i = int(np.argmax(hits))
     return [Finding(
-        "grad.vanishing", "vanishing_gradients", "warning", steps[i], steps[-1],
-        f"Gradients vanish toward the input: the first layer ({params[0]}) gets "
-        f"{float(norms[i, 0]):.2e}, {float(ratio[i]):.1e}x the last layer's gradient norm "
-        f"(thresholds {VANISHING_RATIO:g}x and {VANISHING_FIRST_NORM:g}).",
-        layer=layer_of(params[0]),
-        evidence={"series": [f"grads/{params[0]}", f"grads/{params[-1]}"],
-                  "first_norm": float(norms[i, 0]), "ratio": float(ratio[i])},
+        "grad.vanishing", "vanishing_gradients", "warning", at, end,
+        f"Gradients vanish toward the input: the first layer ({params[0]}) {how}.",
+        layer=first,
+        evidence={"series": [f"grads/{params[0]}", f"grads/{params[-1]}",
+                             f"activation_grads/{first}", f"activation_grads/{last}"],
+                  "weight_grad_ratio_median": float(np.median(ratio)) if len(ratio) else None,
+                  "output_grad_ratio_median": float(np.median(dratio)) if len(dratio)
+                  else None},
         suggestion="Use ReLU-family activations instead of sigmoid/tanh in deep stacks, add "
                    "normalization (BatchNorm/LayerNorm) or residual connections, and use an "
-                   "initialization suited to the activation (kaiming_normal_ for ReLU).")]
+                   "initialization suited to the activation (kaiming_normal_ for ReLU, "
+                   "xavier_uniform_ for tanh).")]
 
 
 DETECTORS = {"grad.exploding": exploding, "grad.vanishing": vanishing}

@@ -5,8 +5,17 @@ Read side: :func:`open` returns a :class:`~deepscope.query.reader.Reader`.
 Dashboard: :func:`serve` shows a logdir in the browser.
 """
 
-from ._api import (current_run, diagnose, finish, init, log, log_histogram, log_image,
-                   log_text, summary)
+from ._api import (
+                   current_run,
+                   diagnose,
+                   finish,
+                   init,
+                   log,
+                   log_histogram,
+                   log_image,
+                   log_text,
+                   summary,
+)
 from ._check import check
 from ._open import open
 from ._serve import DashboardServer, serve

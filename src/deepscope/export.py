@@ -40,7 +40,8 @@ def write_csv(data: Sequence[ScalarSeries], fh: IO[str]) -> int:
     w.writerow(["series", "step", "value", "wall_time"])
     rows = 0
     for s in data:
-        for step, value, wall in zip(s.steps.tolist(), s.values.tolist(), s.wall_times.tolist(), strict=True):
+        columns = (s.steps.tolist(), s.values.tolist(), s.wall_times.tolist())
+        for step, value, wall in zip(*columns, strict=True):
             w.writerow([s.name, step, repr(value), f"{wall:.6f}"])
         rows += len(s)
     return rows

@@ -32,7 +32,8 @@ def findings_table(title: str, findings: Sequence[Finding]) -> Table:
             str(f.step_start) if f.step_end in (None, f.step_start) else
             f"{f.step_start}..{f.step_end}")
         series = f.evidence.get("series") if isinstance(f.evidence, dict) else None
-        evidence = f"\n[dim]evidence: {', '.join(map(str, series))}[/dim]" if series else ""
+        shown = series if isinstance(series, list) else []
+        evidence = f"\n[dim]evidence: {', '.join(str(x) for x in shown)}[/dim]" if shown else ""
         table.add_row(f"[{style}]{f.severity}[/{style}]", f.category, f.layer or "", when,
                       f"{_escape(f.message)}{evidence}\n[green]fix:[/green] "
                       f"{_escape(f.suggestion)}\n[dim]{f.detector}[/dim]")

@@ -6,8 +6,8 @@ from typing import Final
 
 from ..records import Finding, Severity
 
-__all__ = ["CATEGORIES", "CAUSAL_ORDER", "causal_rank", "DOCS_BASE", "Finding", "SEVERITIES", "Severity", "doc_path",
-           "severity_rank"]
+__all__ = ["CATEGORIES", "CAUSAL_ORDER", "DOCS_BASE", "SEVERITIES", "Finding", "Severity",
+           "causal_rank", "doc_path", "severity_rank"]
 
 CATEGORIES: Final = (
     "nonfinite", "exploding_gradients", "vanishing_gradients", "dead_units", "saturated_units",

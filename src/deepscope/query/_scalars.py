@@ -113,15 +113,15 @@ def _count_in_range(conn: sqlite3.Connection, meta: list[tuple[Any, ...]], lo: i
     inside = sum(m[3] for m in meta if m[1] >= lo and m[2] <= hi)
     cut = [m for m in meta if not (m[1] >= lo and m[2] <= hi)]
     decoded = _in_range(_decode(conn, [m[0] for m in cut], [m[3] for m in cut]), lo, hi)
-    return inside + len(decoded.steps)
+    return int(inside) + len(decoded.steps)
 
 
-def _split_by_bucket(meta: list[tuple], whole: list[tuple], first: int, last: int,
-                     buckets: int) -> tuple[list[_Points], list[tuple]]:
+def _split_by_bucket(meta: list[tuple[Any, ...]], whole: list[tuple[Any, ...]], first: int,
+                     last: int, buckets: int) -> tuple[list[_Points], list[tuple[Any, ...]]]:
     """Chunks inside one bucket and free of NaN stand in by their aggregates; others decode."""
     whole_ids = {m[0] for m in whole}
     cheap: list[_Points] = []
-    costly: list[tuple] = []
+    costly: list[tuple[Any, ...]] = []
     span = int(last) - int(first) + 1
     for m in meta:
         same_bucket = (m[1] - first) * buckets // span == (m[2] - first) * buckets // span

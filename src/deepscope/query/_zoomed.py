@@ -38,7 +38,7 @@ def candidates(rows: Sequence[Row], *, lo: int, hi: int, first: int, last: int,
     arith = np.array([_ARITH.unpack(r[2][1:]) for r in rows], dtype=np.int64)
     values = np.frombuffer(b"".join(r[3][1:] for r in rows), dtype="<f8")
     nblocks = -(-counts // BLOCK_POINTS)
-    blk = [np.frombuffer(r[5], dtype="<u2", offset=1).astype(np.int64) for r in rows]
+    blk = [np.frombuffer(r[5] or b"B", dtype="<u2", offset=1).astype(np.int64) for r in rows]
     chunk_of_block = np.repeat(np.arange(len(rows)), nblocks)
     block_no = np.arange(len(chunk_of_block)) - np.repeat(np.cumsum(nblocks) - nblocks, nblocks)
     mins = np.concatenate([b[:n] for b, n in zip(blk, nblocks, strict=True)])
@@ -49,7 +49,8 @@ def candidates(rows: Sequence[Row], *, lo: int, hi: int, first: int, last: int,
     base = offsets[chunk_of_block]
 
     def step_at(chunk: np.ndarray, local: np.ndarray) -> np.ndarray:
-        return arith[chunk, 0] + arith[chunk, 1] * local
+        out: np.ndarray = arith[chunk, 0] + arith[chunk, 1] * local
+        return out
 
     s0, s1 = step_at(chunk_of_block, start_local), step_at(chunk_of_block, end_local)
     b0 = downsample.bucket_of(np.minimum(s0, s1), first, last, buckets)
@@ -90,4 +91,5 @@ def _walls(rows: Sequence[Row], counts: np.ndarray, offsets: np.ndarray) -> np.n
             deltas[o + 1:o + n] = np.frombuffer(blob, dtype="<i4", offset=1 + _FIRST.size)
     deltas[offsets] = firsts
     summed = np.cumsum(deltas)
-    return summed - np.repeat(summed[offsets] - firsts, counts)
+    walls: np.ndarray = summed - np.repeat(summed[offsets] - firsts, counts)
+    return walls

@@ -45,6 +45,7 @@ def filter_sql(filters: Sequence[Filter]) -> tuple[list[str], list[object]]:
     clauses: list[str] = []
     params: list[object] = []
     for key, op, value in filters:
+        arg: object
         if op not in OPERATORS:
             raise ValueError(f"unknown filter operator {op!r}: use one of {', '.join(OPERATORS)}")
         if op == "~":

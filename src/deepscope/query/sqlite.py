@@ -21,8 +21,17 @@ from ..store.sqlite import media_file
 from . import _scalars
 from .changes import data_version
 from .filters import filter_sql
-from .reader import (STALE_AFTER_S, Filter, LastValue, MediaItem, RunInfo, ScalarSeries,
-                     SeriesInfo, SummaryPoint, TextPoint)
+from .reader import (
+    STALE_AFTER_S,
+    Filter,
+    LastValue,
+    MediaItem,
+    RunInfo,
+    ScalarSeries,
+    SeriesInfo,
+    SummaryPoint,
+    TextPoint,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -231,7 +240,8 @@ class SqliteReader:
             "SELECT detector, category, severity, step_start, step_end, message, layer, evidence,"
             " suggestion FROM findings WHERE run_id = ? ORDER BY step_start IS NOT NULL,"
             " step_start, id", (run_id,)).fetchall()
-        return [Finding(*r[:7], evidence=json.loads(r[7]), suggestion=r[8]) for r in rows]
+        return [Finding(r[0], r[1], r[2], r[3], r[4], r[5], layer=r[6],
+                        evidence=json.loads(r[7]), suggestion=r[8]) for r in rows]
 
     def read_media_bytes(self, sha256: str) -> bytes:
         """The content of a media item, by its SHA-256."""

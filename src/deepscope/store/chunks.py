@@ -153,7 +153,8 @@ def decode_ints(blob: bytes, count: int) -> Int64Array:
     tag, body = blob[:1], blob[1:]
     if tag == b"A":
         first, stride = _ARITH.unpack(body)
-        return first + stride * np.arange(count, dtype=np.int64)
+        progression: Int64Array = first + stride * np.arange(count, dtype=np.int64)
+        return progression
     if tag == b"W":
         out_w = np.empty(count, dtype=np.int64)
         out_w[0] = _FIRST.unpack_from(body)[0]

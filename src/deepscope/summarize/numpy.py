@@ -37,10 +37,10 @@ def summarize_array(values: Any, *, bins: int = DEFAULT_BINS) -> TensorSummary:
     pinf = np.isposinf(a)
     ninf = np.isneginf(a)
     finite = a[~(nan | pinf | ninf)]
-    base = dict(count=int(a.size), nan_count=int(nan.sum()), pos_inf_count=int(pinf.sum()),
-                neg_inf_count=int(ninf.sum()), zero_count=int((a == 0).sum()))
+    counts_head = (int(a.size), int(nan.sum()), int(pinf.sum()), int(ninf.sum()),
+                   int((a == 0).sum()))
     if finite.size == 0:
-        return TensorSummary(**base, min=math.nan, max=math.nan, mean=math.nan, std=math.nan,
+        return TensorSummary(*counts_head, min=math.nan, max=math.nan, mean=math.nan, std=math.nan,
                              norm=0.0)
     lo, hi = float(finite.min()), float(finite.max())
     first, last = _range(lo, hi, bins)
@@ -50,7 +50,7 @@ def summarize_array(values: Any, *, bins: int = DEFAULT_BINS) -> TensorSummary:
     else:
         counts, edges = np.histogram(finite, bins=bins, range=(first, last))
     return TensorSummary(
-        **base, min=lo, max=hi, mean=float(finite.mean()), std=float(finite.std()),
+        *counts_head, min=lo, max=hi, mean=float(finite.mean()), std=float(finite.std()),
         norm=float(np.sqrt(np.dot(finite, finite))),
         bin_edges=tuple(edges.tolist()), bin_counts=tuple(int(c) for c in counts))
 

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 import deepscope
+from deepscope.records import Finding
 
 CHROMIUM = os.environ.get("DEEPSCOPE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -31,6 +32,8 @@ SPIKE_STEP = 123_457  # the one step of the 200k-point series that is far off th
 SPIKE_VALUE = 50.0
 SPIKY_POINTS = 200_000
 NAN_STEP = 40  # a NaN planted in alpha's train/loss
+FINDING_DETECTOR = "browser.plateau"  # a finding logged on beta, with scalar evidence
+FINDING_STEPS = (120, 160)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,11 @@ def _log_pair(logdir: Path, name: str, lr: float, *, watch: bool) -> str:
         if watch:
             _watch_small_model(run)
         run.log_text("notes/epoch", "epoch 1: <b>fine</b>", step=299)
+        if not watch:
+            run.log_finding(Finding(FINDING_DETECTOR, "plateau", "warning", *FINDING_STEPS,
+                                    "val/loss stopped improving", evidence={
+                                        "series": ["val/loss", "train/loss"]},
+                                    suggestion="Lower the learning rate."))
         return run.id
 
 

@@ -15,6 +15,8 @@ import deepscope
 
 from .conftest import (
     ARTIFACTS,
+    FINDING_DETECTOR,
+    FINDING_STEPS,
     HOSTILE_NAME,
     NAN_STEP,
     SPIKE_STEP,
@@ -97,6 +99,45 @@ def test_runs_table_lists_runs(server: deepscope.DashboardServer, logdir_fixture
     names = pg.locator("table.runs-table tbody .run-name").all_inner_texts()
     assert [n for n in names if n in ("alpha", "beta")] == ["beta", "alpha"]
     assert "sort=c%3Alr" in pg.url or "sort=c:lr" in pg.url
+    assert_clean(page)
+
+
+def test_finding_badge_opens_the_evidence_chart(server: deepscope.DashboardServer,
+                                                logdir_fixture: Fixture, page: PageWatch) -> None:
+    pg = page.page
+    pg.goto(server.url + "#/runs")
+    badge = pg.locator(f'tr[data-run-id="{logdir_fixture.beta}"] .findings-badge')
+    badge.wait_for()
+    title = badge.get_attribute("title") or ""
+    assert "warning" in title, title
+    badge.click()
+    pg.wait_for_url(lambda url: "section=findings" in url and "#/run?" in url)
+    finding = pg.locator(f'li.finding[data-detector="{FINDING_DETECTOR}"]')
+    finding.wait_for()
+    text = finding.inner_text()
+    for part in ("warning", "plateau", FINDING_DETECTOR, "val/loss stopped improving",
+                 "Lower the learning rate."):
+        assert part.lower() in text.lower(), (part, text)
+    finding.click()
+    pg.wait_for_url(lambda url: "#/scalars?" in url)
+    query = parse_qs(urlsplit(pg.url).fragment.split("?", 1)[1])
+    assert query["runs"] == [logdir_fixture.beta]
+    start, end = (int(v) for v in query["range"][0].split(","))
+    assert start < FINDING_STEPS[0] and FINDING_STEPS[1] < end < 299
+    assert "val/loss" in query["series"][0] and "train/loss" in query["series"][0]
+    for name in ("val/loss", "train/loss"):
+        snap = wait_chart(page, name, 1)
+        pg.wait_for_function(ZOOMED, arg=name)
+        snap = chart(page, name)
+        assert snap["zoom"] == {"start": start, "end": end}
+        steps = snap["series"][0]["steps"]
+        assert steps and steps[0] >= start and steps[-1] <= end
+    # Only the evidence series are shown.
+    assert pg.locator("[data-series]").count() == 2
+    # The URL alone reproduces the view (bookmarkable).
+    pg.reload()
+    wait_chart(page, "val/loss", 1)
+    pg.wait_for_function(ZOOMED, arg="val/loss")
     assert_clean(page)
 
 

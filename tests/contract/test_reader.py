@@ -651,3 +651,30 @@ def test_list_findings_ordered_by_first_step(logdir: Path) -> None:
                                              "grad.vanishing"]
         assert got[2] == logged[0]  # every field round-trips, evidence included
         assert r.list_findings("no-such-run") == []
+
+
+def test_count_findings_per_run_and_severity(logdir: Path) -> None:
+    from deepscope.records import Finding
+
+    noisy = deepscope.init(logdir=logdir, exit_hooks=False, live_diagnosis=None)
+    for severity, n in (("error", 2), ("warning", 1), ("info", 3)):
+        for i in range(n):
+            noisy.log_finding(Finding(f"d.{severity}{i}", "cat", severity, i, i, "msg"))
+    noisy.finish()
+    quiet = deepscope.init(logdir=logdir, exit_hooks=False, live_diagnosis=None)
+    quiet.finish()
+    with deepscope.open(logdir) as r:
+        assert r.count_findings([noisy.id, quiet.id, "no-such-run"]) == {
+            noisy.id: {"error": 2, "warning": 1, "info": 3},
+            quiet.id: {"error": 0, "warning": 0, "info": 0},
+            "no-such-run": {"error": 0, "warning": 0, "info": 0},
+        }
+        assert r.count_findings([]) == {}
+        # One grouped query, however many runs.
+        statements: list[str] = []
+        r._conn().set_trace_callback(statements.append)
+        try:
+            r.count_findings([noisy.id, quiet.id])
+        finally:
+            r._conn().set_trace_callback(None)
+        assert len([s for s in statements if "findings" in s]) == 1

@@ -39,7 +39,7 @@ def test_runs_are_listed_newest_first_with_their_last_values(client: TestClient,
     assert "system" not in main
     assert set(main) >= {"id", "name", "project", "status", "stale", "created_at", "ended_at",
                          "heartbeat_at", "duration", "last_step", "tags", "notes",
-                         "exit_reason", "config", "last"}
+                         "exit_reason", "config", "last", "findings"}
 
 
 @pytest.mark.parametrize(("query", "names"), [
@@ -194,6 +194,18 @@ def test_findings(client: TestClient, served: Logdir) -> None:
                          "message": "train/loss became NaN", "layer": "1",
                          "evidence": {"value": "NaN"}, "suggestion": "Lower the lr."}]
     assert get(client, f"/runs/{served.other}/findings") == {"findings": []}
+
+
+def test_runs_carry_their_finding_counts(client: TestClient, served: Logdir) -> None:
+    runs = {r["id"]: r for r in get(client, "/runs")["runs"]}
+    assert runs[served.main]["findings"] == {"error": 1, "warning": 0, "info": 0}
+    for run_id in (served.other, served.empty):
+        assert runs[run_id]["findings"] == {"error": 0, "warning": 0, "info": 0}
+    # Filtered lists count too, and one run carries the same counts.
+    (main,) = get(client, "/runs?tag=demo")["runs"]
+    assert main["findings"]["error"] == 1
+    assert get(client, f"/runs/{served.main}")["findings"] == {"error": 1, "warning": 0,
+                                                               "info": 0}
 
 
 def test_unknown_api_paths_and_methods_are_json_errors(client: TestClient) -> None:

@@ -19,6 +19,9 @@ Semantics every implementation must honour (``tests/contract/test_reader.py`` ch
   at every zoom. Wall times are seconds since the epoch at microsecond resolution.
 - **Tensor summaries, texts and media** come back ordered by step. A ``max_points`` budget on
   summaries keeps evenly spaced steps and always the last one.
+- **Findings** are counted per run and severity by :meth:`Reader.count_findings` in one pass:
+  every requested run id is a key (unknown ids too), each mapping ``info``, ``warning`` and
+  ``error`` to a count (0 when none).
 - Media content is read by its SHA-256 (the id); no method takes a filesystem path.
 - Nothing here writes, except that opening an older logdir migrates its schema.
 """
@@ -32,7 +35,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ..records import Finding, RunStatus, SeriesKind, TensorSummary
+from ..records import Finding, RunStatus, SeriesKind, Severity, TensorSummary
 
 STALE_AFTER_S = 30.0  # a "running" run silent this long is reported crashed
 Filter = tuple[str, str, "float | str | None"]  # (config key, operator, value)
@@ -196,6 +199,10 @@ class Reader(Protocol):
 
     def list_findings(self, run_id: str) -> list[Finding]:
         """The run's findings, ordered by first step (findings without a step first)."""
+        ...
+
+    def count_findings(self, run_ids: Sequence[str]) -> dict[str, dict[Severity, int]]:
+        """For each run id, its number of findings per severity (``info``/``warning``/``error``)."""
         ...
 
     def close(self) -> None:

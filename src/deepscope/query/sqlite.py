@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from ..errors import NotFoundError
-from ..records import Finding, RunStatus, SeriesKind
+from ..records import Finding, RunStatus, SeriesKind, Severity
 from ..store._summary_codec import decode_summary
 from ..store.connection import ProcessLocal, corruption_error
 from ..store.schema import MEDIA_DIRNAME, db_path
@@ -242,6 +242,22 @@ class SqliteReader:
             " step_start, id", (run_id,)).fetchall()
         return [Finding(r[0], r[1], r[2], r[3], r[4], r[5], layer=r[6],
                         evidence=json.loads(r[7]), suggestion=r[8]) for r in rows]
+
+    @_reports_corruption
+    def count_findings(self, run_ids: Sequence[str]) -> dict[str, dict[Severity, int]]:
+        """For each run id, its number of findings per severity (one grouped query)."""
+        out: dict[str, dict[Severity, int]] = {
+            r: {"error": 0, "warning": 0, "info": 0} for r in run_ids}
+        if not run_ids:
+            return out
+        marks = ",".join("?" * len(out))
+        rows = self._conn().execute(
+            f"SELECT run_id, severity, count(*) FROM findings WHERE run_id IN ({marks})"
+            " GROUP BY run_id, severity", list(out)).fetchall()
+        for run_id, severity, n in rows:
+            if severity in ("error", "warning", "info"):
+                out[run_id][severity] = int(n)
+        return out
 
     def read_media_bytes(self, sha256: str) -> bytes:
         """The content of a media item, by its SHA-256."""

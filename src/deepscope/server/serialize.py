@@ -26,7 +26,7 @@ from ..query.reader import (
     SummaryPoint,
     TextPoint,
 )
-from ..records import Finding, TensorSummary
+from ..records import Finding, Severity, TensorSummary
 
 JsonDict = dict[str, Any]
 WALL_TIME_DECIMALS = 6  # wall times are stored at microsecond resolution
@@ -87,8 +87,12 @@ def serialize_last(last: Mapping[str, LastValue]) -> JsonDict:
 
 
 def serialize_run(run: RunInfo, last: Mapping[str, LastValue] | None = None, *,
-                  system: bool = False) -> JsonDict:
-    """A run as ``GET /api/v1/runs`` lists it; ``system=True`` adds the system info."""
+                  system: bool = False,
+                  findings: Mapping[Severity, int] | None = None) -> JsonDict:
+    """A run as ``GET /api/v1/runs`` lists it; ``system=True`` adds the system info.
+
+    ``findings`` holds the run's number of findings per severity (missing ones count 0).
+    """
     out: JsonDict = {
         "id": run.id, "name": run.name, "project": run.project, "status": run.status,
         "stale": run.stale, "created_at": serialize_float(run.created_at),
@@ -97,6 +101,7 @@ def serialize_run(run: RunInfo, last: Mapping[str, LastValue] | None = None, *,
         "duration": serialize_float(run.duration), "last_step": run.last_step,
         "tags": list(run.tags), "notes": run.notes, "exit_reason": run.exit_reason,
         "config": serialize_json(run.config), "last": serialize_last(last or {}),
+        "findings": {k: int((findings or {}).get(k, 0)) for k in ("error", "warning", "info")},
     }
     if system:
         out["system"] = serialize_json(run.system)

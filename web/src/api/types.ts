@@ -33,6 +33,14 @@ export interface RunResponse {
   exit_reason: string | null;
   config: Record<string, unknown>;
   last: Record<string, LastValueResponse>;
+  findings: FindingCountsResponse;
+}
+
+/** A run's number of findings per severity (every key always present). */
+export interface FindingCountsResponse {
+  error: number;
+  warning: number;
+  info: number;
 }
 
 export interface RunDetailResponse extends RunResponse {

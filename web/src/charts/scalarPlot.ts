@@ -24,6 +24,10 @@ export interface ScalarPlotSettings {
   logY: boolean;
   runStart: (runId: string) => number | undefined;
   runName: (runId: string) => string;
+  /** Step range to zoom to (from the URL), or null. */
+  range: [number, number] | null;
+  /** The user reset the zoom (double-click or the chip). */
+  onZoomReset?: () => void;
 }
 
 export interface ScalarPlotStatus {
@@ -36,10 +40,21 @@ export interface ScalarPlotStatus {
 }
 
 interface Zoom {
-  x0: number;
-  x1: number;
+  x0: number | null; // null: the x extent of the fetched points (a step range on a time axis)
+  x1: number | null;
   start: number;
   end: number;
+}
+
+/** The zoom for a step range from the URL: exact on the step axis, the points' extent otherwise. */
+function zoomForRange(range: [number, number] | null, xAxis: XAxis): Zoom | null {
+  if (!range) return null;
+  const [start, end] = range;
+  return xAxis === "step" ? { x0: start, x1: end, start, end } : { x0: null, x1: null, start, end };
+}
+
+function sameRange(a: [number, number] | null, b: [number, number] | null): boolean {
+  return a === b || (a !== null && b !== null && a[0] === b[0] && a[1] === b[1]);
 }
 
 export class ScalarPlot {
@@ -70,6 +85,7 @@ export class ScalarPlot {
     this.resize = new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: HEIGHT }));
     this.resize.observe(el);
     registerChart(name, this.snapshotFn);
+    this.zoom = zoomForRange(settings.range, settings.xAxis);
     void this.fetch(settings.runIds);
   }
 
@@ -77,9 +93,17 @@ export class ScalarPlot {
   update(settings: ScalarPlotSettings): void {
     const old = this.settings;
     this.settings = settings;
-    if (old.xAxis !== settings.xAxis && this.zoom) {
-      this.resetZoom(); // a step range chosen on one axis means little on another
-      return;
+    const rangeChanged = !sameRange(old.range, settings.range);
+    if (rangeChanged || (old.xAxis !== settings.xAxis && this.zoom)) {
+      // A step range dragged on one axis means little on another; the URL's range holds on all.
+      const target = zoomForRange(settings.range, settings.xAxis);
+      if (target || this.zoom) {
+        this.zoom = target;
+        this.held.clear();
+        this.requested.clear();
+        void this.fetch(settings.runIds);
+        return;
+      }
     }
     const added = settings.runIds.filter((id) => !this.requested.has(id));
     for (const id of [...this.requested]) {
@@ -112,6 +136,7 @@ export class ScalarPlot {
     this.held.clear();
     this.requested.clear();
     void this.fetch(this.settings.runIds);
+    this.settings.onZoomReset?.();
   }
 
   // -- data ---------------------------------------------------------------------------------
@@ -200,15 +225,16 @@ export class ScalarPlot {
     const aligned = [data.x, ...data.ys] as uPlot.AlignedData;
     const key = `${data.lines.map((l) => l.runId).join(",")}|${this.settings.smooth > 0}|${this.settings.logY}|${this.settings.xAxis}`;
     if (this.plot && key === this.plotKey) {
-      this.plot.setData(aligned, !this.zoom);
-      if (this.zoom) this.plot.setScale("x", { min: this.zoom.x0, max: this.zoom.x1 });
+      const zoom = this.zoom;
+      this.plot.setData(aligned, !zoom || zoom.x0 === null);
+      if (zoom && zoom.x0 !== null && zoom.x1 !== null) this.plot.setScale("x", { min: zoom.x0, max: zoom.x1 });
       return;
     }
     this.plot?.destroy();
     this.plotKey = key;
     this.plot = new uPlot(this.options(data), aligned, this.el);
     this.plot.over.appendChild(this.tooltip);
-    if (this.zoom) this.plot.setScale("x", { min: this.zoom.x0, max: this.zoom.x1 });
+    if (this.zoom && this.zoom.x0 !== null && this.zoom.x1 !== null) this.plot.setScale("x", { min: this.zoom.x0, max: this.zoom.x1 });
   }
 
   private options(data: PlotData): uPlot.Options {

@@ -67,7 +67,9 @@ export function ChartGrid({ groups, runIds }: { groups: SeriesGroup[]; runIds: s
   return (
     <div class="chart-scroller" ref={scroller}>
       <div ref={spacerTop} />
-      {rows.slice(win.first, win.last).map((row) =>
+      {/* Until the width is known the column count is a guess: charts laid out by it would be
+          re-created (their rows re-keyed) as soon as it is measured. */}
+      {width > 0 && rows.slice(win.first, win.last).map((row) =>
         row.kind === "header" ? (
           <button key={`h:${row.group.name}`} class="group-header" aria-expanded={!collapsed.has(row.group.name)} onClick={() => toggle(row.group.name)}>
             <span class="caret" aria-hidden="true">{collapsed.has(row.group.name) ? "▸" : "▾"}</span>

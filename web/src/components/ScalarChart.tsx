@@ -6,7 +6,7 @@ import { formatCompact, formatNumber } from "../lib/format";
 
 /** One chart of one series name, all compared runs overlaid. Drawn only once on screen. */
 export function ScalarChart({ name, runIds }: { name: string; runIds: string[] }) {
-  const { client, live, route, runById } = useApp();
+  const { client, live, route, runById, navigate } = useApp();
   const box = useRef<HTMLDivElement>(null);
   const plotEl = useRef<HTMLDivElement>(null);
   const plot = useRef<ScalarPlot | null>(null);
@@ -17,6 +17,8 @@ export function ScalarChart({ name, runIds }: { name: string; runIds: string[] }
   // instead of re-rendering for each refresh.
   const runs = useRef(runById);
   runs.current = runById;
+  const hasRange = useRef(route.range !== null);
+  hasRange.current = route.range !== null;
   const settings: ScalarPlotSettings = {
     runIds,
     smooth: route.smooth,
@@ -24,8 +26,13 @@ export function ScalarChart({ name, runIds }: { name: string; runIds: string[] }
     logY: route.logy,
     runStart: (id) => runs.current.get(id)?.created_at,
     runName: (id) => runs.current.get(id)?.name ?? id,
+    range: route.range,
+    // Resetting a chart's zoom drops the URL's range (it would come back on reload otherwise).
+    onZoomReset: () => {
+      if (hasRange.current) navigate({ range: null }, { replace: true });
+    },
   };
-  const settingsKey = `${runIds.join(",")}|${route.smooth}|${route.x}|${route.logy}`;
+  const settingsKey = `${runIds.join(",")}|${route.smooth}|${route.x}|${route.logy}|${route.range?.join(",") ?? ""}`;
 
   useEffect(() => {
     if (!visible || !plotEl.current) return;

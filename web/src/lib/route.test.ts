@@ -21,12 +21,20 @@ describe("route", () => {
       tensor: "weights/0.weight",
       hist: "overlay",
       sort: "-last:val/acc",
+      range: [-5, 130],
+      section: "findings",
     };
     expect(parseRoute(formatRoute(route))).toEqual(route);
   });
 
   it("leaves defaults out of the URL", () => {
     expect(formatRoute({ ...DEFAULT_ROUTE, view: "layers" })).toBe("#/layers");
+  });
+
+  it("reads a step range only when well formed", () => {
+    expect(parseRoute("#/scalars?range=90%2C130").range).toEqual([90, 130]);
+    expect(parseRoute("#/scalars?range=90,130").range).toEqual([90, 130]);
+    for (const bad of ["130,90", "1.5,3", "a,b", "90", ""]) expect(parseRoute(`#/scalars?range=${bad}`).range).toBeNull();
   });
 
   it("falls back on unknown or out-of-range values", () => {

@@ -20,6 +20,8 @@ export interface Route {
   tensor: string | null; // tensor series on Layers
   hist: HistMode;
   sort: string; // runs table: "column" or "-column" (descending)
+  range: [number, number] | null; // Scalars: step range every chart is zoomed to (inclusive)
+  section: string; // Run view: the section to scroll to ("findings")
 }
 
 export const DEFAULT_ROUTE: Route = {
@@ -35,6 +37,8 @@ export const DEFAULT_ROUTE: Route = {
   tensor: null,
   hist: "ridgeline",
   sort: "",
+  range: null,
+  section: "",
 };
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
@@ -59,7 +63,18 @@ export function parseRoute(hash: string): Route {
     tensor: p.get("tensor") || null,
     hist: oneOf(p.get("hist"), ["ridgeline", "overlay"] as const, DEFAULT_ROUTE.hist),
     sort: p.get("sort") ?? "",
+    range: parseRange(p.get("range")),
+    section: p.get("section") ?? "",
   };
+}
+
+/** `range=START,END` (inclusive integer steps, START <= END), else null. */
+function parseRange(value: string | null): [number, number] | null {
+  const m = /^(-?\d+),(-?\d+)$/.exec(value ?? "");
+  if (!m) return null;
+  const start = Number(m[1]);
+  const end = Number(m[2]);
+  return Number.isSafeInteger(start) && Number.isSafeInteger(end) && start <= end ? [start, end] : null;
 }
 
 /** The hash for a route; defaults are left out so URLs stay short. */
@@ -76,6 +91,8 @@ export function formatRoute(route: Route): string {
   if (route.tensor) p.set("tensor", route.tensor);
   if (route.hist !== DEFAULT_ROUTE.hist) p.set("hist", route.hist);
   if (route.sort) p.set("sort", route.sort);
+  if (route.range) p.set("range", `${route.range[0]},${route.range[1]}`);
+  if (route.section) p.set("section", route.section);
   const query = p.toString();
   return `#/${route.view}${query ? `?${query}` : ""}`;
 }

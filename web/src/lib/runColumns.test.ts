@@ -7,7 +7,7 @@ function run(id: string, extra: Partial<RunResponse>): RunResponse {
   return {
     id, name: id, project: "p", status: "finished", stale: false, created_at: 0, ended_at: 1,
     heartbeat_at: 1, duration: 1, last_step: 10, tags: [], notes: "", exit_reason: null,
-    config: {}, last: {}, ...extra,
+    config: {}, last: {}, findings: { error: 0, warning: 0, info: 0 }, ...extra,
   };
 }
 

@@ -110,7 +110,7 @@ export function LayersView() {
               </thead>
               <tbody>
                 {layers.map((layer) => (
-                  <LayerRow key={layer.name} layer={layer} runId={focusId} onPick={(tensor) => navigate({ tensor }, { replace: true })} />
+                  <LayerRow key={layer.name} layer={layer} runId={focusId} highlighted={tensorOfLayer(route.tensor, layer)} onPick={(tensor) => navigate({ tensor }, { replace: true })} />
                 ))}
               </tbody>
             </table>
@@ -144,11 +144,19 @@ function SortHeader({ label, k, sort, setSort, title }: { label: string; k: stri
   );
 }
 
-function LayerRow({ layer, runId, onPick }: { layer: LayerResponse; runId: string; onPick: (tensor: string) => void }) {
+/** True when the tensor series (weights/<param>, grads/<param>, activations/<layer>) is this layer's. */
+function tensorOfLayer(tensor: string | null, layer: LayerResponse): boolean {
+  if (!tensor) return false;
+  const slash = tensor.indexOf("/");
+  const rest = slash < 0 ? tensor : tensor.slice(slash + 1);
+  return layer.params.includes(rest) || (tensor.startsWith("activations/") && rest === layer.name);
+}
+
+function LayerRow({ layer, runId, highlighted, onPick }: { layer: LayerResponse; runId: string; highlighted: boolean; onPick: (tensor: string) => void }) {
   const { client } = useApp();
   const param = layer.params.find((p) => p.endsWith("weight")) ?? layer.params[0];
   return (
-    <tr>
+    <tr class={highlighted ? "highlighted" : ""} data-layer={layer.name}>
       <td>
         {param ? (
           <button class="link-button mono" title="show this layer's weight histograms" onClick={() => onPick(`weights/${param}`)}>

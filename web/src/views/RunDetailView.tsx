@@ -1,4 +1,4 @@
-import { useMemo } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import { useApp } from "../appContext";
 import type { FindingResponse } from "../api/types";
 import { ImagePanel } from "../components/ImagePanel";
@@ -7,6 +7,7 @@ import { RunPicker } from "../components/RunPicker";
 import { StatusDot } from "../components/StatusDot";
 import { TextPanel } from "../components/TextPanel";
 import { useAsync } from "../hooks/useAsync";
+import { evidenceRoute, evidenceSeries, type SeriesKinds } from "../lib/findings";
 import { formatDuration, formatNumber, formatTime } from "../lib/format";
 
 /** Everything about one run: overview, findings, config, system, texts and images. */
@@ -19,12 +20,17 @@ export function RunDetailView() {
   const findings = useAsync((signal) => (focusId ? client.listFindings(focusId, signal) : Promise.resolve(null)), [client, focusId, version]);
   const series = useAsync((signal) => (focusId ? client.listSeries(focusId, undefined, signal) : Promise.resolve(null)), [client, focusId, version]);
   const byKind = useMemo(() => {
-    const out = { text: [] as string[], image: [] as string[], scalar: 0, tensor: 0 };
+    const out = { text: [] as string[], image: [] as string[], scalar: 0, tensor: 0, kinds: { scalar: new Set<string>(), tensor: new Set<string>() } };
     for (const s of series.data?.series ?? []) {
       if (s.kind === "text") out.text.push(s.name);
       else if (s.kind === "image") out.image.push(s.name);
-      else if (s.kind === "scalar") out.scalar++;
-      else out.tensor++;
+      else if (s.kind === "scalar") {
+        out.scalar++;
+        out.kinds.scalar.add(s.name);
+      } else {
+        out.tensor++;
+        out.kinds.tensor.add(s.name);
+      }
     }
     return out;
   }, [series.data]);
@@ -72,7 +78,14 @@ export function RunDetailView() {
           {r.notes && <p class="notes">{r.notes}</p>}
         </div>
       )}
-      {findings.data && findings.data.findings.length > 0 && <Findings findings={findings.data.findings} />}
+      {findings.data && findings.data.findings.length > 0 && (
+        <Findings
+          findings={findings.data.findings}
+          runId={focusId}
+          kinds={series.data ? byKind.kinds : null}
+          scrollTo={route.section === "findings"}
+        />
+      )}
       <div class="two-col">
         <div class="card">
           <div class="card-title">Config</div>
@@ -98,16 +111,41 @@ function Fact({ label, value, mono = false }: { label: string; value: string; mo
   );
 }
 
-function Findings({ findings }: { findings: FindingResponse[] }) {
+function Findings({ findings, runId, kinds, scrollTo }: { findings: FindingResponse[]; runId: string; kinds: SeriesKinds | null; scrollTo: boolean }) {
+  const { navigate } = useApp();
+  const card = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (scrollTo) card.current?.scrollIntoView({ block: "start" });
+  }, [scrollTo, runId]);
   return (
-    <div class="card">
+    <div class="card" id="findings" ref={card}>
       <div class="card-title">Findings <span class="muted">{findings.length}</span></div>
       <ul class="findings">
-        {findings.map((f, i) => (
-          <li key={i} class={`finding finding-${f.severity}`}>
+        {findings.map((f, i) => {
+          const target = kinds ? evidenceRoute(f, runId, kinds) : null;
+          const series = evidenceSeries(f);
+          const open = target ? () => navigate({ ...target, section: "" }) : undefined;
+          const where = target?.view === "layers" ? "the Layers view" : "the charts";
+          return (
+          <li
+            key={i}
+            class={`finding finding-${f.severity}${open ? " finding-linked" : ""}`}
+            data-detector={f.detector}
+            role={open ? "link" : undefined}
+            tabIndex={open ? 0 : undefined}
+            title={open ? `Show the evidence in ${where}` : undefined}
+            onClick={open}
+            onKeyDown={open ? (e) => {
+              if (e.key === "Enter" || e.key === " ") {
+                e.preventDefault();
+                open();
+              }
+            } : undefined}
+          >
             <div class="finding-head">
               <span class={`severity severity-${f.severity}`}>{f.severity}</span>
-              <span class="mono small">{f.detector}</span>
+              <span class="finding-category">{f.category}</span>
+              <span class="mono small muted" title="detector">{f.detector}</span>
               {f.layer && <span class="mono small muted">layer {f.layer}</span>}
               {f.step_start !== null && (
                 <span class="muted small">
@@ -118,8 +156,14 @@ function Findings({ findings }: { findings: FindingResponse[] }) {
             </div>
             <div class="finding-message">{f.message}</div>
             {f.suggestion && <div class="finding-suggestion muted">{f.suggestion}</div>}
+            {open && (
+              <div class="finding-evidence small">
+                {series.length ? `Evidence: ${series.join(", ")} →` : "Show these steps →"}
+              </div>
+            )}
           </li>
-        ))}
+          );
+        })}
       </ul>
     </div>
   );

@@ -1,8 +1,10 @@
 import { useMemo } from "preact/hooks";
 import { useApp } from "../appContext";
+import type { RunResponse } from "../api/types";
 import { FilterBar } from "../components/FilterBar";
 import { RunSwatch } from "../components/RunSwatch";
 import { StatusDot } from "../components/StatusDot";
+import { findingCountsText, worstSeverity } from "../lib/findings";
 import { formatDuration, formatNumber, formatTime, formatValue } from "../lib/format";
 import { wireNumber } from "../lib/nonfinite";
 import { cellValue, pickColumns, toRows, type RunRow } from "../lib/runColumns";
@@ -100,6 +102,29 @@ export function RunsView() {
   );
 }
 
+/** A run's findings at a glance: the worst severity's count; opens the run at its findings. */
+function FindingsBadge({ run }: { run: RunResponse }) {
+  const { navigate } = useApp();
+  const counts = run.findings;
+  const worst = counts ? worstSeverity(counts) : null;
+  if (!counts || !worst) return null;
+  const text = findingCountsText(counts);
+  return (
+    <a
+      href={`#/run?run=${encodeURIComponent(run.id)}&section=findings`}
+      class={`findings-badge findings-badge-${worst}`}
+      title={text}
+      aria-label={`${text}: show findings`}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate({ view: "run", run: run.id, section: "findings" });
+      }}
+    >
+      {counts[worst]}
+    </a>
+  );
+}
+
 function RunTableRow({ row, columns, selected, onToggle }: {
   row: RunRow;
   columns: ReturnType<typeof pickColumns>;
@@ -121,11 +146,12 @@ function RunTableRow({ row, columns, selected, onToggle }: {
           class="run-name"
           onClick={(e) => {
             e.preventDefault();
-            navigate({ view: "run", run: run.id });
+            navigate({ view: "run", run: run.id, section: "" });
           }}
         >
           {run.name}
         </a>
+          <FindingsBadge run={run} />
           <span class="run-id muted">{run.id.slice(0, 8)}</span>
         </span>
       </td>

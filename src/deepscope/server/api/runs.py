@@ -32,15 +32,19 @@ def list_runs(request: Request, reader: Reader) -> dict[str, Any]:
         status=choice(params, "status", RUN_STATUSES),  # type: ignore[arg-type]
         where=_filters(str_list(params, "filter")),
         limit=optional_int(params, "limit", minimum=0))
-    last = reader.read_last_scalars([r.id for r in runs])
-    return {"runs": [serialize_run(r, last.get(r.id)) for r in runs]}
+    ids = [r.id for r in runs]
+    last = reader.read_last_scalars(ids)
+    counts = reader.count_findings(ids)
+    return {"runs": [serialize_run(r, last.get(r.id), findings=counts.get(r.id))
+                     for r in runs]}
 
 
 def get_run(request: Request, reader: Reader) -> dict[str, Any]:
     """``GET /runs/{run_id}``: one run with its system info (id, exact name or id prefix)."""
     run = reader.get_run(str(request.path_params["run_id"]))
     last = reader.read_last_scalars([run.id])
-    return serialize_run(run, last.get(run.id), system=True)
+    counts = reader.count_findings([run.id])
+    return serialize_run(run, last.get(run.id), system=True, findings=counts.get(run.id))
 
 
 routes: list[Route] = [

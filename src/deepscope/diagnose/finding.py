@@ -17,12 +17,13 @@ CATEGORIES: Final = (
 )
 SEVERITIES: Final = ("info", "warning", "error")
 # Root causes before their symptoms: when several findings describe one problem, the first
-# in this order is the one to fix first (a vanishing gradient also makes updates tiny).
+# in this order is the one to fix first (a vanishing gradient also makes updates tiny; a
+# learning rate that is too high kills and saturates units).
 CAUSAL_ORDER: Final = (
     "nonfinite", "loss_output_mismatch", "broadcast_loss", "batch_mixing", "label_problem",
     "unused_parameters", "frozen_parameters", "unnormalized_inputs", "bad_initialization",
-    "exploding_gradients", "vanishing_gradients", "saturated_units", "dead_units",
-    "lr_too_high", "lr_too_low", "oscillating_loss", "overfitting", "plateau",
+    "exploding_gradients", "vanishing_gradients", "lr_too_high", "saturated_units",
+    "dead_units", "lr_too_low", "oscillating_loss", "overfitting", "plateau",
 )
 DOCS_BASE: Final = "docs/detectors"
 

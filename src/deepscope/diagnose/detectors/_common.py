@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..view import RunView
@@ -15,12 +17,28 @@ def layer_of(param: str) -> str:
 
 
 def weight_params(view: RunView) -> list[str]:
-    """Watched weight matrices/kernels (not biases or norms' 1-d scales), in model order."""
+    """Watched weight matrices/kernels (not biases or norms' 1-d scales), in model order: by
+    the recorded shape (2-d or more) when the module tree is known, else by element count."""
+    shapes = param_shapes(view.model)
     out = []
     for p in view.param_order:
         pts = view.summaries(f"grads/{p}") or view.summaries(f"weights/{p}")
-        if pts and pts[0].summary.count > 1 and not p.endswith("bias"):
+        if not pts or p.endswith("bias"):
+            continue
+        if len(shapes.get(p, ())) >= 2 or (p not in shapes and pts[0].summary.count > 1):
             out.append(p)
+    return out
+
+
+def param_shapes(node: dict[str, Any] | None) -> dict[str, list[int]]:
+    """Parameter name -> shape, from the module tree ``run.watch`` recorded."""
+    out: dict[str, list[int]] = {}
+    if node is None:
+        return out
+    for p in node.get("params", []):
+        out[p["name"]] = list(p.get("shape", []))
+    for child in node.get("children", []):
+        out.update(param_shapes(child))
     return out
 
 

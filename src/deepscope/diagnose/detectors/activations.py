@@ -7,12 +7,25 @@ last ``WINDOW`` captures (``SMALL_BATCH_WINDOW`` when a capture holds fewer than
 
 A sigmoid/tanh layer is *saturated* when more than ``SATURATED_FRACTION`` of its
 pre-activations have ``|x| >= 5``, in at least ``MAJORITY`` of its last ``WINDOW`` captures.
+
+The *input scale* is estimated where the first weight layer (in model order) meets the data, at
+its first capture (initialization, before any update): for ``y = W x + b`` with random ``W``,
+``rms(Wx) ~ rms(x) * rms(W) * sqrt(fan_in)``, so ``rms(x) ~ rms(Wx) / (rms(W) sqrt(fan_in))``
+with ``fan_in`` = the weight's elements per output unit and ``rms(Wx)^2 ~ rms(y)^2 - rms(b)^2``
+(the bias is taken out: a large bias is not a large input). Only a layer with a single weight
+matrix is read this way (a recurrent layer's output also carries its recurrence). Inputs are
+reported as not normalized
+when that exceeds ``INPUT_RMS_MAX`` (AUTOTRAINER flags mean |output| >= 10 of any layer; UMLAUT
+inputs outside [-1, 1]).
 """
 
 from __future__ import annotations
 
-from ...records import Finding
+import math
+
+from ...records import Finding, TensorSummary
 from ..view import RunView
+from ._common import layer_of, param_shapes, weight_params
 
 DEAD_FRACTION = 0.7  # DeepDiagnosis' threshold, over units rather than raw zeros
 SATURATED_FRACTION = 0.5  # DeepDiagnosis
@@ -20,6 +33,7 @@ WINDOW = 3  # last captures that must agree
 SMALL_BATCH = 8  # values per unit in a capture below which the window grows
 SMALL_BATCH_WINDOW = 10
 MAJORITY = 0.67
+INPUT_RMS_MAX = 5.0  # estimated RMS of the first weight layer's input; standardized data ~1
 
 
 def dead_units(view: RunView) -> list[Finding]:
@@ -78,4 +92,45 @@ def saturated(view: RunView) -> list[Finding]:
     return out
 
 
-DETECTORS = {"act.dead_units": dead_units, "act.saturated": saturated}
+def input_scale(view: RunView) -> list[Finding]:
+    """``act.input_scale``: the data reaching the first weight layer is far from unit scale."""
+    params = weight_params(view)
+    if not params:
+        return []
+    param, layer = params[0], layer_of(params[0])
+    weights, acts = view.summaries(f"weights/{param}"), view.summaries(f"activations/{layer}")
+    shapes = param_shapes(view.model)
+    shape = shapes.get(param)
+    matrices = [p for p, s in shapes.items() if layer_of(p) == layer and len(s) >= 2]
+    if (not weights or not acts or not shape or len(shape) < 2 or len(matrices) != 1
+            or acts[0].step != weights[0].step):
+        return []
+    fan_in = math.prod(shape) / shape[0]
+    w_rms = _rms(weights[0].summary)
+    if not w_rms > 0:
+        return []
+    bias = [p for p in view.summaries(f"weights/{layer}.bias") if p.step == acts[0].step]
+    b_rms = _rms(bias[0].summary) if bias else 0.0
+    wx_rms = math.sqrt(max(_rms(acts[0].summary) ** 2 - b_rms ** 2, 0.0))
+    x_rms = wx_rms / (w_rms * math.sqrt(fan_in))
+    if not x_rms > INPUT_RMS_MAX:
+        return []
+    return [Finding(
+        "act.input_scale", "unnormalized_inputs", "warning", acts[0].step, acts[0].step,
+        f"The data reaching {layer} is not normalized: its output at step {acts[0].step} "
+        f"(RMS {_rms(acts[0].summary):.3g}) implies inputs with an RMS of about {x_rms:.3g} "
+        f"(threshold {INPUT_RMS_MAX:g}; standardized data is ~1).",
+        layer=layer,
+        evidence={"series": [f"activations/{layer}", f"weights/{param}"],
+                  "steps": [acts[0].step], "input_rms_estimate": x_rms},
+        suggestion="Standardize inputs with statistics of the training set ((x - mean) / std "
+                   "per feature, e.g. sklearn's StandardScaler), divide pixels by 255, or put a "
+                   "normalization layer first.")]
+
+
+def _rms(s: TensorSummary) -> float:
+    return float(s.norm) / math.sqrt(max(s.count, 1))
+
+
+DETECTORS = {"act.dead_units": dead_units, "act.saturated": saturated,
+             "act.input_scale": input_scale}

@@ -8,7 +8,7 @@ reaching the outputs of the first and last of those layers, ``activation_grads/`
 - exploding: ``r > EXPLODING_RATIO`` at ``MIN_HITS_FRACTION`` of the capture steps (at least
   ``MIN_HITS``), or the total gradient norm above ``EXPLODING_NORM`` at any capture;
 - vanishing: ``r < VANISHING_RATIO`` and ``0 < ‖∇W_first‖ < VANISHING_FIRST_NORM``, or
-  ``0 < d < VANISHING_RATIO``, likewise sustained. ``d`` catches the case where the forward
+  ``0 < d < VANISHING_OUTPUT_RATIO``, likewise sustained. ``d`` catches the case where the forward
   signal fades with the backward one (tiny activations make the last layer's weight gradient
   tiny too, so ``r`` stays near 1). A gradient of exactly 0 is not vanishing: nothing reaches
   the layer at all (dead units, zero inputs, a detached path), and other detectors say why.
@@ -26,6 +26,7 @@ EXPLODING_RATIO = 70.0  # first/last layer gradient norm ratio
 EXPLODING_NORM = 1e4  # total gradient norm
 VANISHING_RATIO = 1e-3
 VANISHING_FIRST_NORM = 1e-4  # first layer gradient norm
+VANISHING_OUTPUT_RATIO = 1e-2  # first/last output-gradient ratio; healthy suite runs >= 0.15
 MIN_HITS = 2  # capture steps that must agree
 MIN_HITS_FRACTION = 0.5  # ... and at least this fraction of them (after the first)
 
@@ -90,7 +91,7 @@ def vanishing(view: RunView) -> list[Finding]:
     dhits, dratio = np.zeros(0, dtype=bool), np.zeros(0)
     if dsteps and first != last:
         dratio = dnorms[:, 0] / np.maximum(dnorms[:, 1], 1e-30)
-        dhits = (dnorms[:, 0] > 0) & (dratio < VANISHING_RATIO)
+        dhits = (dnorms[:, 0] > 0) & (dratio < VANISHING_OUTPUT_RATIO)
     if len(hits) and _sustained(hits):
         i = int(np.argmax(hits))
         at, how = steps[i], (f"gets a weight gradient of {float(norms[i, 0]):.2e}, "
@@ -100,7 +101,7 @@ def vanishing(view: RunView) -> list[Finding]:
     elif len(dhits) and _sustained(dhits):
         i = int(np.argmax(dhits))
         at, how = dsteps[i], (f"receives {float(dratio[i]):.1e}x the gradient that reaches the "
-                              f"last layer's output (threshold {VANISHING_RATIO:g}x)")
+                              f"last layer's output (threshold {VANISHING_OUTPUT_RATIO:g}x)")
         end = dsteps[-1]
     else:
         return []

@@ -184,7 +184,9 @@ class _Watcher:
         if isinstance(module, _RELU_FAMILY) and out.dim() >= 2:
             unit_dim = 1 if out.dim() >= 4 else out.dim() - 1
             other = [d for d in range(out.dim()) if d != unit_dim]
-            alive = out.detach().abs().amax(dim=other) > 0
+            # a ReLU/ReLU6 output is >= 0 (or NaN): no abs() pass needed (not for subclasses)
+            vals = out.detach() if type(module) in _RELU_FAMILY else out.detach().abs()
+            alive = vals.amax(dim=other) > 0
             extra["dead_units"] = (~alive).sum()
             extra["units"] = torch.tensor(alive.numel(), device=out.device)
         if isinstance(module, _SATURATING) and inputs and inputs[0].is_floating_point():

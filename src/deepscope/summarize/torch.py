@@ -79,8 +79,12 @@ def _histogram(x: torch.Tensor, mn: torch.Tensor, mx: torch.Tensor, bins: int,
                                           torch.full_like(scale, _CONST_PAD)),
                       torch.zeros_like(scale))
     lo, hi = (mn64 - pad).to(x.dtype), (mx64 + pad).to(x.dtype)
-    # after the clamp every value is >= 0, so the integer cast truncates like floor
-    idx = ((x - lo) * (bins / (hi - lo))).nan_to_num_(0.0).clamp_(0, bins - 1).to(_index_dtype(x))
+    # one temporary, scaled in place; after the clamp every value is >= 0, so the integer cast
+    # truncates like floor. Bin indices (and the extra bin below) fit a byte for up to 255 bins,
+    # which makes both the cast and the bincount ~2x faster on the CPU.
+    small = torch.uint8 if bins < 256 else _index_dtype(x)
+    idx = (torch.sub(x, lo).mul_(bins / (hi - lo)).nan_to_num_(0.0).clamp_(0, bins - 1)
+           .to(small))
     if finite is not None:
         idx = torch.where(finite, idx, bins)  # non-finite values land in a dropped extra bin
     return torch.bincount(idx, minlength=bins + 1)[:bins]
@@ -103,8 +107,12 @@ def _fast_vector(x: torch.Tensor, bins: int, mn: torch.Tensor | None = None,
     else:
         total = x.sum(dtype=torch.float64)
         sumsq = torch.linalg.vector_norm(x, dtype=torch.float64).square()
-    head = torch.stack([mn.double(), mx.double(), total, sumsq,
-                        (x == 0).sum(dtype=_index_dtype(x)).double()])
+    if x.device.type == "cpu":  # numpy's compare-and-count is ~3x faster than torch's here
+        zeros = torch.tensor(float(np.count_nonzero(x.resolve_neg().numpy() == 0)),
+                             dtype=torch.float64)
+    else:
+        zeros = (x == 0).sum(dtype=_index_dtype(x)).double()
+    head = torch.stack([mn.double(), mx.double(), total, sumsq, zeros])
     return torch.cat([head, torch.zeros(3, dtype=torch.float64, device=x.device),
                       _histogram(x, mn, mx, bins).double()])
 
